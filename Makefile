@@ -1,0 +1,33 @@
+# Two entry points (see README): `make demo` and `make test`. Everything else is a helper.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: demo test install bench lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Build the demo city on SQLite (first run) and serve it on http://127.0.0.1:8000
+demo: $(STAMP)
+	$(BIN)/govshare demo
+
+## Run the whole test suite (SQLite by default; GOVSHARE_DATABASE_URL=postgresql://... for PostgreSQL)
+test: $(STAMP)
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python bench/load_persons.py
+	$(BIN)/python bench/catalog_search.py
+
+clean:
+	rm -rf $(VENV) data .pytest_cache

@@ -1,0 +1,1 @@
+"""Cross-cutting building blocks. `core` imports no domain package."""

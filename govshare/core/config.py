@@ -1,0 +1,65 @@
+"""Settings, read once from `GOVSHARE_*` environment variables (see README, "Configuration")."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GOVSHARE_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("./data"), description="Where SQLite, keys and uploads live.")
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite in data_dir.")
+    secret_key: str | None = Field(
+        default=None,
+        description="Signing key for tokens and sessions. Default: generated once into data_dir/secret.key. "
+        "Every process of one platform must share it.",
+    )
+    token_ttl_seconds: int = 900
+    session_ttl_seconds: int = 8 * 3600
+    max_upload_bytes: int = 2 * 1024**3
+    load_batch_rows: int = 50_000
+    load_error_cap: int = 100
+    default_language: str = "zh"
+    # Secure cookies need HTTPS; the embedded demo serves plain HTTP on loopback.
+    secure_cookies: bool = False
+    scheduler_interval_seconds: float = 30.0
+    log_level: str = "INFO"
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'govshare.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    def resolved_secret_key(self) -> str:
+        """The shared signing secret: env first, else a 0600 file created on first use."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(48))
+        return path.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget cached settings (CLI --data-dir, tests)."""
+    get_settings.cache_clear()

@@ -1,0 +1,112 @@
+"""One error hierarchy, mapped to HTTP in one place.
+
+Every error answers `{"error": {"code", "message", "details"}}`. Services raise these; endpoints
+never build error responses themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("govshare")
+
+
+class GovShareError(Exception):
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, code: str | None = None, details: Any = None,
+                 headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        self.details = details
+        self.headers = headers
+
+    def to_dict(self) -> dict:
+        return {"error": {"code": self.code, "message": self.message, "details": self.details}}
+
+
+class InvalidInput(GovShareError):
+    """Input that breaks a rule: 422 with per-field (or per-row) details."""
+
+    status_code = 422
+    code = "invalid_input"
+
+
+class NotFound(GovShareError):
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(GovShareError):
+    status_code = 409
+    code = "conflict"
+
+
+class Unauthorized(GovShareError):
+    status_code = 401
+    code = "unauthorized"
+
+
+class Forbidden(GovShareError):
+    status_code = 403
+    code = "forbidden"
+
+
+class PayloadTooLarge(GovShareError):
+    status_code = 413
+    code = "payload_too_large"
+
+
+class UnsupportedMedia(GovShareError):
+    status_code = 415
+    code = "unsupported_media_type"
+
+
+class RateLimited(GovShareError):
+    status_code = 429
+    code = "rate_limited"
+
+
+def field_error(field: str, message: str, value: Any = None) -> InvalidInput:
+    detail = {"field": field, "reason": message}
+    if value is not None:
+        detail["value"] = value
+    return InvalidInput(f"{field}: {message}", details=[detail])
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(GovShareError)
+    async def _govshare(_request: Request, exc: GovShareError):
+        return JSONResponse(exc.to_dict(), status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError):
+        details = [
+            {"field": ".".join(str(p) for p in err.get("loc", ()) if p != "body"),
+             "reason": err.get("msg", "invalid")}
+            for err in exc.errors()
+        ]
+        body = {"error": {"code": "invalid_input", "message": "request validation failed", "details": details}}
+        return JSONResponse(body, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException):
+        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden"}.get(
+            exc.status_code, "http_error")
+        body = {"error": {"code": code, "message": str(exc.detail), "details": None}}
+        return JSONResponse(body, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception):
+        log.exception("unhandled error")
+        body = {"error": {"code": "internal_error", "message": "internal error", "details": None}}
+        return JSONResponse(body, status_code=500)

@@ -1,0 +1,74 @@
+"""Password hashing, secret generation and signed tokens.
+
+Tokens are HMAC-signed JWTs so every process can verify them without a database round trip;
+all processes of one platform share the signing secret (see `Settings.resolved_secret_key`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from typing import Any
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from govshare.core.config import get_settings
+from govshare.core.errors import Unauthorized
+
+_hasher = PasswordHasher()
+TOKEN_ALGORITHM = "HS256"
+TOKEN_ISSUER = "govshare"
+
+
+def hash_secret(secret: str) -> str:
+    """argon2id hash for passwords and client secrets."""
+    return _hasher.hash(secret)
+
+
+def verify_secret(stored_hash: str, secret: str) -> bool:
+    try:
+        return _hasher.verify(stored_hash, secret)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def new_secret(nbytes: int = 32) -> str:
+    return secrets.token_urlsafe(nbytes)
+
+
+def new_id(prefix: str = "", nbytes: int = 9) -> str:
+    """Random identifier of letters and digits only, safe in URLs and table names."""
+    return prefix + secrets.token_urlsafe(nbytes).replace("-", "x").replace("_", "z")
+
+
+def keyed_hash(value: str, purpose: str) -> str:
+    """Deterministic keyed hash (HMAC-SHA256) for subjects that must never appear in clear."""
+    key = hashlib.sha256((purpose + ":" + get_settings().resolved_secret_key()).encode()).digest()
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+
+
+def issue_token(subject: str, claims: dict[str, Any], ttl_seconds: int | None = None) -> tuple[str, int]:
+    settings = get_settings()
+    ttl = ttl_seconds or settings.token_ttl_seconds
+    now = int(time.time())
+    payload = {"iss": TOKEN_ISSUER, "sub": subject, "iat": now, "exp": now + ttl, **claims}
+    token = jwt.encode(payload, settings.resolved_secret_key(), algorithm=TOKEN_ALGORITHM)
+    return token, ttl
+
+
+def decode_token(token: str) -> dict[str, Any]:
+    try:
+        return jwt.decode(
+            token, get_settings().resolved_secret_key(), algorithms=[TOKEN_ALGORITHM],
+            issuer=TOKEN_ISSUER, options={"require": ["exp", "iat", "sub"]},
+        )
+    except jwt.ExpiredSignatureError:
+        raise Unauthorized("token expired", code="token_expired",
+                           headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from None
+    except jwt.PyJWTError:
+        raise Unauthorized("invalid token", code="invalid_token",
+                           headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from None

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session
+
+from govshare.core.database import get_session, session_scope
+from govshare.core.errors import InvalidInput, Unauthorized
+from govshare.core.pagination import Page, PageParams, page_params
+from govshare.mounting import service
+from govshare.mounting.schemas import LoadReport
+from govshare.orgs.auth import current_principal, resolve_principal
+
+router = APIRouter(prefix="/api/v1/catalog", tags=["mounting"])
+
+
+@router.put("/entries/{entry_id}/data", response_model=LoadReport, status_code=200,
+            responses={413: {"description": "Upload too large"}, 422: {"description": "Invalid data; nothing loaded"}})
+async def upload_data(
+    entry_id: str,
+    request: Request,
+    mode: str = Query("replace", pattern="^(replace|append|upsert)$"),
+    filename: str | None = Query(None, max_length=255, description="Original file name (format hint)"),
+):
+    """Upload a CSV, TSV, XLSX, JSON, JSONL or Parquet file as the request body (or as multipart field
+    `file`). All or nothing: any invalid row answers 422 with the load report and leaves data unchanged."""
+    principal = await run_in_threadpool(_authenticate, request)
+    # Refuse before reading a possibly huge body: unknown entry, or not the provider.
+    await run_in_threadpool(service.check_can_load, entry_id, principal)
+    declared = request.headers.get("content-length")
+    length = int(declared) if declared and declared.isdigit() else None
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        form = await request.form(max_part_size=service.get_settings().max_upload_bytes)
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise InvalidInput("multipart upload needs a 'file' field",
+                               details=[{"field": "file", "reason": "missing"}])
+        filename = filename or upload.filename
+
+        def file_chunks():
+            while chunk := upload.file.read(1 << 20):
+                yield chunk
+        saved = await run_in_threadpool(service.save_stream, file_chunks(), None)
+    else:
+        saved = await _save_raw(request, length)
+    record = await run_in_threadpool(service.load_upload, entry_id, saved, filename, mode, principal)
+    return LoadReport.model_validate(record)
+
+
+async def _save_raw(request: Request, length: int | None) -> service.SavedUpload:
+    spool = service.UploadSpool(length)
+    try:
+        async for chunk in request.stream():
+            spool.write(chunk)  # local disk writes of <=64 KiB chunks; not worth a thread hop each
+    except BaseException:
+        spool.abort()
+        raise
+    return spool.finish()
+
+
+def _authenticate(request: Request):
+    with session_scope(read_only=True) as session:
+        principal = resolve_principal(request, session)
+    if principal is None:
+        raise Unauthorized("authentication required", code="unauthenticated", headers={"WWW-Authenticate": "Bearer"})
+    return principal
+
+
+@router.get("/entries/{entry_id}/loads", response_model=Page[LoadReport])
+def list_loads(entry_id: str, page: PageParams = Depends(page_params), session: Session = Depends(get_session),
+               principal=Depends(current_principal)):
+    rows, total = service.list_loads(session, entry_id, principal, page.limit, page.offset)
+    return Page(items=[LoadReport.model_validate(r) for r in rows], total=total, limit=page.limit,
+                offset=page.offset)

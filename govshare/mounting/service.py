@@ -1,0 +1,193 @@
+"""Mounting (挂接): uploads and database pulls, turned into all-or-nothing loads."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from govshare.catalog import service as catalog
+from govshare.catalog.models import CatalogEntry
+from govshare.core.config import get_settings
+from govshare.core.database import session_scope
+from govshare.core.errors import Forbidden, GovShareError, InvalidInput, PayloadTooLarge
+from govshare.core.security import new_id
+from govshare.mounting import loader, readers, validation
+from govshare.mounting.models import DataLoad
+from govshare.orgs import service as orgs
+from govshare.orgs.roles import Role, Scope
+from govshare.orgs.service import Principal
+
+
+def require_data_writer(principal: Principal, entry: CatalogEntry) -> None:
+    if principal.is_platform_admin:
+        return
+    if principal.org_id != entry.provider_org_id:
+        raise Forbidden("only the providing department may load its data", code="not_provider")
+    orgs.require_scope_or_role(principal, Scope.data_write, Role.org_admin)
+
+
+def check_can_load(entry_id: str, principal: Principal) -> None:
+    with session_scope(read_only=True) as session:
+        require_data_writer(principal, catalog.get_entry(session, entry_id, principal))
+
+
+@dataclass
+class SavedUpload:
+    path: Path
+    size: int
+    sha256: str
+
+    def discard(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+def upload_dir() -> Path:
+    path = get_settings().data_dir / "uploads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+class UploadSpool:
+    """Spools an upload to disk, hashing it and enforcing the size limit as bytes arrive."""
+
+    def __init__(self, declared_length: int | None = None):
+        self.limit = get_settings().max_upload_bytes
+        if declared_length is not None and declared_length > self.limit:
+            self._too_large()
+        fd, name = tempfile.mkstemp(dir=upload_dir(), suffix=".upload")
+        self.path = Path(name)
+        self._fh = os.fdopen(fd, "wb")
+        self._digest = hashlib.sha256()
+        self.size = 0
+
+    def _too_large(self):
+        raise PayloadTooLarge(f"upload exceeds the limit of {self.limit} bytes", details={"limit": self.limit})
+
+    def write(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > self.limit:
+            self.abort()
+            self._too_large()
+        self._digest.update(chunk)
+        self._fh.write(chunk)
+
+    def finish(self) -> SavedUpload:
+        self._fh.close()
+        return SavedUpload(self.path, self.size, self._digest.hexdigest())
+
+    def abort(self) -> None:
+        self._fh.close()
+        self.path.unlink(missing_ok=True)
+
+
+def save_stream(chunks: Iterator[bytes], declared_length: int | None = None) -> SavedUpload:
+    spool = UploadSpool(declared_length)
+    try:
+        for chunk in chunks:
+            spool.write(chunk)
+    except BaseException:
+        spool.abort()
+        raise
+    return spool.finish()
+
+
+def file_source(path: Path, filename: str | None, items, info: dict) -> loader.BatchSource:
+    """Batches read from a file, mapped to items and validated; re-runnable (reopens the file)."""
+    batch_rows = get_settings().load_batch_rows
+
+    def source(outcome: loader.LoadOutcome):
+        stream = readers.open_table_stream(path, filename=filename, batch_rows=batch_rows)
+        info.update(format=stream.format, encoding=stream.encoding)
+        header_map = validation.map_headers(stream.headers, items)
+        for first_row, batch in stream:
+            typed, errors, error_count, warnings = validation.validate_batch(batch, first_row, items, header_map)
+            if warnings:
+                outcome.add_warnings(warnings)
+            if error_count:
+                outcome.add_errors(errors, count=error_count)
+                continue
+            yield first_row, typed
+    return source
+
+
+def load_upload(entry_id: str, upload: SavedUpload, filename: str | None, mode: str,
+                principal: Principal) -> DataLoad:
+    """Load an uploaded file into an entry; the report is stored whether the load succeeds or not."""
+    try:
+        with session_scope() as session:
+            entry = catalog.get_entry(session, entry_id, principal, for_update=True)
+            require_data_writer(principal, entry)
+            items = catalog.item_specs(entry)
+            entry_pk = entry.id
+        info: dict = {}
+        return _run_and_record(entry_pk, mode, "upload", file_source(upload.path, filename, items, info), info,
+                               principal, filename=filename, size=upload.size, sha256=upload.sha256)
+    finally:
+        upload.discard()
+
+
+def _run_and_record(entry_pk: str, mode: str, source_kind: str, source: loader.BatchSource, info: dict,
+                    principal: Principal | None, *, filename: str | None = None, size: int | None = None,
+                    sha256: str | None = None) -> DataLoad:
+    load_id = new_id("l")
+    started = time.perf_counter()
+    record = DataLoad(id=load_id, entry_id=entry_pk, mode=mode, source=source_kind, filename=filename,
+                      size_bytes=size, content_sha256=sha256, actor=principal.name if principal else "scheduler")
+    try:
+        with session_scope() as session:
+            entry = session.scalar(select(CatalogEntry).where(CatalogEntry.id == entry_pk).with_for_update())
+            items = catalog.item_specs(entry)
+            outcome = loader.run_load(session, entry, items, mode, source, load_id)
+            _fill(record, outcome, info, "succeeded", started)
+            session.add(record)
+        return record
+    except GovShareError as exc:
+        outcome = getattr(exc, "outcome", None) or _outcome_from(exc)
+        _fill(record, outcome, info, "failed", started, message=exc.message)
+        with session_scope() as session:
+            session.add(record)
+        if isinstance(exc, loader.LoadRejected):
+            exc.details["load_id"] = load_id
+        raise
+
+
+def _outcome_from(exc: GovShareError) -> loader.LoadOutcome:
+    outcome = loader.LoadOutcome()
+    details = exc.details if isinstance(exc.details, list) else []
+    outcome.add_errors(details, count=max(1, len(details)))
+    return outcome
+
+
+def _fill(record: DataLoad, outcome: loader.LoadOutcome, info: dict, status: str, started: float,
+          message: str | None = None) -> None:
+    record.status = status
+    record.format = info.get("format")
+    record.encoding = info.get("encoding")
+    for f in ("rows_read", "inserted", "updated", "deleted", "unchanged", "first_seq", "last_seq", "error_count",
+              "errors", "warning_count", "warnings"):
+        setattr(record, f, getattr(outcome, f))
+    record.message = message
+    record.duration_ms = loader.elapsed_ms(started)
+
+
+def list_loads(session: Session, entry_id: str, principal: Principal, limit: int = 20, offset: int = 0):
+    entry = catalog.get_entry(session, entry_id, principal)
+    stmt = select(DataLoad).where(DataLoad.entry_id == entry.id)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(DataLoad.started_at.desc()).limit(limit).offset(offset)).all()
+    return list(rows), total
+
+
+def check_mode(mode: str) -> str:
+    if mode not in loader.MODES:
+        raise InvalidInput(f"mode must be one of {', '.join(loader.MODES)}",
+                           details=[{"field": "mode", "reason": "unknown mode", "value": mode}])
+    return mode

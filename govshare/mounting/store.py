@@ -1,0 +1,71 @@
+"""Physical tables of mounted data: one table per entry, columns from its items.
+
+Every data table has `_key` (the entry's key items as one canonical text, unique) and `_seq`
+(the change sequence number that last touched the row), besides one column per item.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import BigInteger, Boolean, Column, Date, DateTime, Float, Index, MetaData, Table, Text, inspect, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.schema import CreateIndex, CreateTable
+
+from govshare.catalog.vocab import ItemSpec
+from govshare.core.security import new_id
+
+KEY_SEPARATOR = "\x1f"  # unit separator: cannot occur in validated text values
+
+_SQL_TYPES = {
+    "C": Text, "M": Text, "N": Float, "Y": Float, "B": Float, "F": Float,
+    "I": BigInteger, "D": Date, "T": DateTime, "L": Boolean,
+}
+_SAFE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+
+
+def new_table_name() -> str:
+    return "d_" + new_id(nbytes=6).lower().replace("x", "0")
+
+
+def column_for(item: ItemSpec) -> Column:
+    if not _SAFE_NAME.match(item.name):  # item names are validated on input; this guards the DDL
+        raise ValueError(f"unsafe item name {item.name!r}")
+    return Column(item.name, _SQL_TYPES[item.data_type](), nullable=True)
+
+
+def data_table(name: str, items: list[ItemSpec]) -> Table:
+    """The SQLAlchemy Table for an entry's data (a fresh MetaData each time: items can change)."""
+    table = Table(
+        name, MetaData(),
+        Column("_key", Text, nullable=False, unique=True),
+        Column("_seq", BigInteger, nullable=False),
+        *[column_for(i) for i in items],
+    )
+    keys = [i for i in items if i.is_key]
+    if len(keys) > 1:  # a single key is served by the unique _key index itself
+        for item in keys:
+            Index(f"ix_{name}_{item.name}", table.c[item.name])
+    return table
+
+
+def ensure_table(conn: Connection, name: str, items: list[ItemSpec]) -> Table:
+    """Create the table, or add columns for items added since (optional items only)."""
+    table = data_table(name, items)
+    inspector = inspect(conn)
+    if not inspector.has_table(name):
+        conn.execute(CreateTable(table))
+        for index in table.indexes:
+            conn.execute(CreateIndex(index))
+        return table
+    existing = {c["name"] for c in inspector.get_columns(name)}
+    for item in items:
+        if item.name not in existing:
+            col = column_for(item)
+            col_type = col.type.compile(dialect=conn.dialect)
+            conn.execute(text(f'ALTER TABLE "{name}" ADD COLUMN "{item.name}" {col_type}'))
+    return table
+
+
+def drop_table(conn: Connection, name: str) -> None:
+    conn.execute(text(f'DROP TABLE IF EXISTS "{name}"'))

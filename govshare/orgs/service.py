@@ -1,0 +1,218 @@
+"""Departments, users, roles and API clients."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from govshare.core.checkdigits import uscc_valid
+from govshare.core.database import utcnow
+from govshare.core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from govshare.core.regions import validate_region_code
+from govshare.core.security import hash_secret, issue_token, new_id, new_secret, verify_secret
+from govshare.orgs.models import ApiClient, Organization, User, UserRole
+from govshare.orgs.roles import Role, Scope, conflicting_duties
+from govshare.orgs.schemas import ClientCreate, OrgCreate, UserCreate
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a console user or an API client, always on behalf of one department."""
+
+    kind: str  # "user" | "client"
+    id: str
+    name: str
+    org_id: str
+    org_code: str
+    roles: frozenset[str] = field(default_factory=frozenset)
+    scopes: frozenset[str] = field(default_factory=frozenset)
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def is_platform_admin(self) -> bool:
+        return Role.platform_admin in self.roles
+
+    def may(self, scope: str, role_alternatives: tuple[str, ...]) -> bool:
+        """Clients act by scope, users by role."""
+        if self.kind == "client":
+            return scope in self.scopes
+        return self.has_role(*role_alternatives)
+
+
+# ---- organizations -------------------------------------------------------------------
+
+def create_org(session: Session, data: OrgCreate) -> tuple[Organization, list[str]]:
+    warnings: list[str] = []
+    code = data.code.strip().upper()
+    validate_region_code(data.region_code)
+    if session.scalar(select(Organization.id).where(Organization.code == code)):
+        raise Conflict(f"an organization with code {code} already exists", code="org_exists")
+    check_failed = not uscc_valid(code)
+    if check_failed:
+        warnings.append(f"统一社会信用代码 {code} fails the GB 32100 check digit; accepted as an early code")
+    parent_id = None
+    if data.parent_code:
+        parent_id = get_org_by_code(session, data.parent_code).id
+    if data.short_name and session.scalar(select(Organization.id).where(Organization.short_name == data.short_name)):
+        raise Conflict(f"short name {data.short_name} is taken", code="org_exists")
+    org = Organization(
+        id=new_id("o"), code=code, name=data.name.strip(), short_name=data.short_name,
+        region_code=data.region_code, level=data.level.value, parent_id=parent_id,
+        code_check_failed=check_failed,
+    )
+    session.add(org)
+    session.flush()
+    return org, warnings
+
+
+def get_org_by_code(session: Session, code: str) -> Organization:
+    org = session.scalar(select(Organization).where(
+        (Organization.code == code.strip().upper()) | (Organization.short_name == code.strip())))
+    if org is None:
+        raise NotFound(f"organization {code} not found", code="org_not_found")
+    return org
+
+
+def get_org(session: Session, org_id: str) -> Organization:
+    org = session.get(Organization, org_id)
+    if org is None:
+        raise NotFound(f"organization {org_id} not found", code="org_not_found")
+    return org
+
+
+def list_orgs(session: Session, limit: int = 200, offset: int = 0) -> tuple[list[Organization], int]:
+    total = session.scalar(select(func.count()).select_from(Organization)) or 0
+    rows = session.scalars(select(Organization).order_by(Organization.code).limit(limit).offset(offset)).all()
+    return list(rows), total
+
+
+# ---- users ---------------------------------------------------------------------------
+
+def check_separation_of_duties(roles: set[str]) -> None:
+    duties = conflicting_duties(roles)
+    if len(duties) > 1:
+        raise InvalidInput(
+            "separation of duties (三员分立): one user cannot hold "
+            + " and ".join(sorted(duties)) + " roles",
+            code="separation_of_duties",
+            details=[{"field": "roles", "reason": "conflicting duties", "value": sorted(roles)}],
+        )
+
+
+def create_user(session: Session, data: UserCreate) -> User:
+    org = get_org_by_code(session, data.org_code)
+    roles = {r.value for r in data.roles}
+    check_separation_of_duties(roles)
+    if session.scalar(select(User.id).where(User.username == data.username)):
+        raise Conflict(f"username {data.username} is taken", code="user_exists")
+    user = User(id=new_id("u"), username=data.username, display_name=data.display_name, org_id=org.id,
+                password_hash=hash_secret(data.password))
+    user.role_rows = [UserRole(role=r) for r in sorted(roles)]
+    session.add(user)
+    session.flush()
+    return user
+
+
+def grant_role(session: Session, user_id: str, role: Role) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("user not found", code="user_not_found")
+    roles = user.roles | {role.value}
+    check_separation_of_duties(roles)
+    if role.value not in user.roles:
+        user.role_rows.append(UserRole(role=role.value))
+    session.flush()
+    return user
+
+
+def authenticate_user(session: Session, username: str, password: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    # Verify against a dummy hash when the user is unknown so timing does not reveal usernames.
+    stored = user.password_hash if user else _DUMMY_HASH
+    if not verify_secret(stored, password) or user is None or not user.is_active:
+        raise Unauthorized("wrong username or password", code="invalid_credentials")
+    return user
+
+
+_DUMMY_HASH = hash_secret("not-a-real-password")
+
+
+def user_principal(user: User) -> Principal:
+    return Principal(kind="user", id=user.id, name=user.display_name, org_id=user.org_id,
+                     org_code=user.org.code, roles=frozenset(user.roles))
+
+
+# ---- API clients ---------------------------------------------------------------------
+
+def create_client(session: Session, data: ClientCreate, org: Organization) -> tuple[ApiClient, str]:
+    """Returns the client and its secret; the secret is not stored and cannot be shown again."""
+    secret = new_secret()
+    client = ApiClient(id=new_id("c"), client_id=new_id("gs_", 12), name=data.name, org_id=org.id,
+                       secret_hash=hash_secret(secret), scopes=sorted({s.value for s in data.scopes}))
+    session.add(client)
+    session.flush()
+    return client, secret
+
+
+def rotate_client_secret(session: Session, client: ApiClient) -> str:
+    secret = new_secret()
+    client.secret_hash = hash_secret(secret)
+    session.flush()
+    return secret
+
+
+def revoke_client(session: Session, client: ApiClient) -> None:
+    client.revoked_at = utcnow()
+    session.flush()
+
+
+def list_clients(session: Session, org_id: str) -> list[ApiClient]:
+    return list(session.scalars(select(ApiClient).where(ApiClient.org_id == org_id).order_by(ApiClient.created_at)))
+
+
+def get_client(session: Session, client_pk: str, principal: Principal) -> ApiClient:
+    client = session.get(ApiClient, client_pk)
+    if client is None or (client.org_id != principal.org_id and not principal.is_platform_admin):
+        raise NotFound("client not found", code="client_not_found")
+    return client
+
+
+def issue_client_token(session: Session, client_id: str, client_secret: str) -> tuple[str, int, list[str]]:
+    client = session.scalar(select(ApiClient).where(ApiClient.client_id == client_id))
+    stored = client.secret_hash if client else _DUMMY_HASH
+    if not verify_secret(stored, client_secret) or client is None:
+        raise Unauthorized("invalid client credentials", code="invalid_client")
+    if client.revoked_at is not None:
+        raise Unauthorized("client revoked", code="invalid_client")
+    token, ttl = issue_token(
+        f"client:{client.id}",
+        {"org": client.org_id, "org_code": client.org.code, "cid": client.client_id,
+         "name": client.name, "scope": " ".join(client.scopes), "typ": "client"},
+    )
+    return token, ttl, client.scopes
+
+
+def principal_from_claims(claims: dict) -> Principal:
+    if claims.get("typ") != "client":
+        raise Unauthorized("invalid token", code="invalid_token")
+    return Principal(kind="client", id=claims["sub"].split(":", 1)[1], name=claims.get("name", ""),
+                     org_id=claims["org"], org_code=claims.get("org_code", ""),
+                     scopes=frozenset(claims.get("scope", "").split()))
+
+
+def require_org_admin_of(principal: Principal, org_id: str) -> None:
+    if principal.is_platform_admin:
+        return
+    if principal.org_id != org_id or not principal.has_role(Role.org_admin):
+        raise Forbidden("only the department's administrator may do this", code="not_org_admin")
+
+
+def require_scope_or_role(principal: Principal, scope: Scope, *roles: Role) -> None:
+    if not principal.may(scope.value, tuple(r.value for r in roles)):
+        what = f"scope {scope.value}" if principal.kind == "client" else "role " + " or ".join(r.value for r in roles)
+        raise Forbidden(f"this needs {what}", code="insufficient_permission")
+
