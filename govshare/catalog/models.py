@@ -62,7 +62,7 @@ class CatalogEntry(Base):
     # Highest row-level change sequence number of this entry's data (the change feed's cursor space).
     last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
 
-    provider: Mapped[Organization] = relationship(lazy="joined")
+    provider: Mapped[Organization] = relationship(lazy="joined", innerjoin=True)
     items: Mapped[list[CatalogItem]] = relationship(
         cascade="all, delete-orphan", order_by="CatalogItem.position", lazy="selectin")
 

@@ -322,7 +322,7 @@ def withdraw_entry(session: Session, entry_id: str, principal: Principal, reason
 def get_entry(session: Session, entry_id: str, principal: Principal | None, *, for_update: bool = False) -> CatalogEntry:
     stmt = select(CatalogEntry).where((CatalogEntry.id == entry_id) | (CatalogEntry.code == entry_id))
     if for_update:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update(of=CatalogEntry)
     entry = session.scalar(stmt)
     if entry is None or not can_see(principal, entry):
         raise NotFound(f"catalog entry {entry_id} not found", code="entry_not_found")

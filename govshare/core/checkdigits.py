@@ -14,7 +14,6 @@ import datetime as _dt
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"  # index: weighted sum mod 11
@@ -24,8 +23,6 @@ MOD37_36_CHARSET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 MIN_BIRTH_YEAR = 1900
 
-_ID_WEIGHTS_NP = np.array(ID_WEIGHTS, dtype=np.int64)
-_USCC_WEIGHTS_NP = np.array(USCC_WEIGHTS, dtype=np.int64)
 _ID_CHECK_BYTES = np.frombuffer(ID_CHECK_CHARS.encode(), dtype=np.uint8)
 _USCC_CHARSET_BYTES = np.frombuffer(USCC_CHARSET.encode(), dtype=np.uint8)
 # byte -> USCC character value, -1 for bytes outside the charset
@@ -134,33 +131,48 @@ def fixed_width_bytes(arr: pa.Array | pa.ChunkedArray, width: int) -> tuple[np.n
     """(mask of non-null values exactly `width` bytes long, (k, width) uint8 matrix of those values).
 
     Rows of the matrix are the selected values in order; the mask says which rows they came from.
+    When every value has the width (the usual case) the matrix is a view of the array's data.
     """
     arr = _as_string_array(arr)
-    lengths = pc.binary_length(arr)
-    fits = pc.fill_null(pc.equal(lengths, width), False)
-    mask = fits.to_numpy(zero_copy_only=False)
-    picked = arr.filter(fits)
-    if len(picked) == 0:
+    offsets = string_offsets(arr)
+    mask = np.diff(offsets) == width
+    if arr.null_count:
+        mask &= arr.is_valid().to_numpy(zero_copy_only=False)
+    if not mask.any():
         return mask, np.empty((0, width), dtype=np.uint8)
-    offsets = np.frombuffer(picked.buffers()[1], dtype=np.int32 if picked.type == pa.string() else np.int64)
-    start = int(offsets[picked.offset])
+    if mask.all():
+        data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)
+        return mask, data[offsets[0]:offsets[0] + width * len(arr)].reshape(len(arr), width)
+    picked = arr.filter(pa.array(mask))
+    picked_offsets = string_offsets(picked)
     data = np.frombuffer(picked.buffers()[2], dtype=np.uint8)
+    start = picked_offsets[0]
     return mask, data[start:start + width * len(picked)].reshape(len(picked), width)
+
+
+def string_offsets(arr: pa.Array) -> np.ndarray:
+    """The value offsets of a (large_)string or (large_)binary array, honouring its slice."""
+    large = pa.types.is_large_string(arr.type) or pa.types.is_large_binary(arr.type)
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64 if large else np.int32)
+    return offsets[arr.offset:arr.offset + len(arr) + 1]
 
 
 def id_numbers_valid(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """Vectorised `id_number_valid`; nulls count as valid (required-ness is checked elsewhere)."""
     arr = _as_string_array(arr)
     mask, mat = fixed_width_bytes(arr, 18)
-    ok = np.zeros(len(mat), dtype=bool)
+    ok = np.ones(len(mat), dtype=bool)
     if len(mat):
-        digits = mat[:, :17].astype(np.int64) - 48
-        all_digits = ((digits >= 0) & (digits <= 9)).all(axis=1)
+        total = np.zeros(len(mat), dtype=np.int32)
+        # column by column: strided 2-D reductions are several times slower
+        for i, weight in enumerate(ID_WEIGHTS):
+            digit = mat[:, i] - np.uint8(48)  # wraps below '0', so one comparison checks the range
+            ok &= digit <= 9
+            total += digit * np.int32(weight)
         check = mat[:, 17]
-        check = np.where(check == ord("x"), ord("X"), check)
-        expected = _ID_CHECK_BYTES[(np.clip(digits, 0, 9) @ _ID_WEIGHTS_NP) % 11]
-        birth = _dates_ok(_number(digits, 6, 4), _number(digits, 10, 2), _number(digits, 12, 2))
-        ok = all_digits & (check == expected) & birth
+        check = np.where(check == ord("x"), np.uint8(ord("X")), check)
+        ok &= check == _ID_CHECK_BYTES[total % 11]
+        ok &= _dates_ok(_number(mat, 6, 4), _number(mat, 10, 2), _number(mat, 12, 2))
     return _spread(arr, mask, ok)
 
 
@@ -168,12 +180,15 @@ def uscc_valid_array(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """Vectorised `uscc_valid`; nulls count as valid."""
     arr = _as_string_array(arr)
     mask, mat = fixed_width_bytes(arr, 18)
-    ok = np.zeros(len(mat), dtype=bool)
+    ok = np.ones(len(mat), dtype=bool)
     if len(mat):
-        values = _USCC_VALUE[mat]
-        in_set = (values >= 0).all(axis=1)
-        expected = (31 - (np.clip(values[:, :17], 0, None) @ _USCC_WEIGHTS_NP) % 31) % 31
-        ok = in_set & (values[:, 17] == expected)
+        total = np.zeros(len(mat), dtype=np.int64)
+        for i, weight in enumerate(USCC_WEIGHTS):
+            value = _USCC_VALUE[mat[:, i]]
+            ok &= value >= 0
+            total += value * weight
+        check = _USCC_VALUE[mat[:, 17]]
+        ok &= check == (31 - total % 31) % 31
     return _spread(arr, mask, ok)
 
 
@@ -181,7 +196,9 @@ def uscc_well_formed_array(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """18 characters, all in the GB 32100 set (check character not compared); nulls count as valid."""
     arr = _as_string_array(arr)
     mask, mat = fixed_width_bytes(arr, 18)
-    ok = (_USCC_VALUE[mat] >= 0).all(axis=1) if len(mat) else np.zeros(0, dtype=bool)
+    ok = np.ones(len(mat), dtype=bool)
+    for i in range(mat.shape[1]):
+        ok &= _USCC_VALUE[mat[:, i]] >= 0
     return _spread(arr, mask, ok)
 
 
@@ -190,17 +207,19 @@ def _dates_ok(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarra
     today = _dt.date.today()
     leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
     month_ok = (month >= 1) & (month <= 12)
-    last_day = _DAYS_IN_MONTH[np.clip(month, 0, 12)] + ((month == 2) & leap)
+    last_day = _DAYS_IN_MONTH[np.where(month_ok, month, 0)] + ((month == 2) & leap)
     real = month_ok & (day >= 1) & (day <= last_day)
     as_int = year * 10000 + month * 100 + day
     today_int = today.year * 10000 + today.month * 100 + today.day
     return real & (year >= MIN_BIRTH_YEAR) & (as_int <= today_int)
 
 
-def _number(digits: np.ndarray, start: int, width: int) -> np.ndarray:
-    out = np.zeros(len(digits), dtype=np.int64)
+def _number(mat: np.ndarray, start: int, width: int) -> np.ndarray:
+    """The decimal number in byte columns start..start+width (garbage for non-digits, which
+    callers reject separately)."""
+    out = np.zeros(len(mat), dtype=np.int32)
     for i in range(start, start + width):
-        out = out * 10 + np.clip(digits[:, i], 0, 9)
+        out = out * 10 + (mat[:, i].astype(np.int32) - 48)
     return out
 
 

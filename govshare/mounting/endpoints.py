@@ -41,15 +41,15 @@ async def upload_data(
         def file_chunks():
             while chunk := upload.file.read(1 << 20):
                 yield chunk
-        saved = await run_in_threadpool(service.save_stream, file_chunks(), None)
+        saved = await run_in_threadpool(service.save_stream, file_chunks(), None, filename)
     else:
-        saved = await _save_raw(request, length)
+        saved = await _save_raw(request, length, filename)
     record = await run_in_threadpool(service.load_upload, entry_id, saved, filename, mode, principal)
     return LoadReport.model_validate(record)
 
 
-async def _save_raw(request: Request, length: int | None) -> service.SavedUpload:
-    spool = service.UploadSpool(length)
+async def _save_raw(request: Request, length: int | None, filename: str | None) -> service.SavedUpload:
+    spool = service.UploadSpool(length, filename)
     try:
         async for chunk in request.stream():
             spool.write(chunk)  # local disk writes of <=64 KiB chunks; not worth a thread hop each

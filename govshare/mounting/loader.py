@@ -58,10 +58,10 @@ class LoadOutcome:
         self.errors.extend(errors[: max(0, cap - len(self.errors))])
         self.error_count += len(errors) if count is None else count
 
-    def add_warnings(self, warnings: list[dict]) -> None:
+    def add_warnings(self, warnings: list[dict], count: int | None = None) -> None:
         cap = get_settings().load_error_cap
         self.warnings.extend(warnings[: max(0, cap - len(self.warnings))])
-        self.warning_count += len(warnings)
+        self.warning_count += len(warnings) if count is None else count
 
 
 class LoadRejected(InvalidInput):
@@ -106,6 +106,8 @@ def _sqlite_column(arr: pa.Array) -> list:
         return pc.strftime(arr, format="%Y-%m-%d %H:%M:%S.%f").to_pylist()
     if pa.types.is_boolean(arr.type):
         return pc.cast(arr, pa.int8()).to_pylist()
+    if pa.types.is_decimal(arr.type):  # SQLite has no decimal type; NUMERIC affinity stores REAL
+        return pc.cast(arr, pa.float64()).to_pylist()
     return arr.to_pylist()
 
 
@@ -142,13 +144,17 @@ def run_load(session: Session, entry: CatalogEntry, items: list[ItemSpec], mode:
     empty = conn.execute(text(f'SELECT 1 FROM "{entry.data_table}" LIMIT 1')).first() is None
     outcome = LoadOutcome()
     if empty:
+        # A savepoint of our own (not the ORM's): the bulk insert runs on the driver connection.
+        conn.exec_driver_sql("SAVEPOINT direct_load")
         try:
-            with session.begin_nested():
-                _load_into_empty(conn, entry, items, source, load_id, outcome)
+            _load_into_empty(conn, entry, items, source, load_id, outcome)
+            conn.exec_driver_sql("RELEASE SAVEPOINT direct_load")
         except _Abort:
-            pass  # invalid values: outcome carries them, nothing was written
-        except IntegrityError:
-            # A duplicate key: redo through staging, which names the rows.
+            conn.exec_driver_sql("ROLLBACK TO SAVEPOINT direct_load")  # invalid values: nothing written
+        except (IntegrityError, conn.dialect.dbapi.IntegrityError):
+            # A duplicate key (raised by the driver during the bulk insert): redo through staging,
+            # which names the rows.
+            conn.exec_driver_sql("ROLLBACK TO SAVEPOINT direct_load")
             outcome = LoadOutcome()
             _load_via_staging(conn, entry, items, mode, source, load_id, outcome)
     else:

@@ -58,11 +58,14 @@ def upload_dir() -> Path:
 class UploadSpool:
     """Spools an upload to disk, hashing it and enforcing the size limit as bytes arrive."""
 
-    def __init__(self, declared_length: int | None = None):
+    def __init__(self, declared_length: int | None = None, filename: str | None = None):
         self.limit = get_settings().max_upload_bytes
         if declared_length is not None and declared_length > self.limit:
             self._too_large()
-        fd, name = tempfile.mkstemp(dir=upload_dir(), suffix=".upload")
+        # Keep a plain extension: some readers (openpyxl) decide the format by it.
+        suffix = Path(filename or "").suffix.lower()
+        suffix = suffix if suffix[1:].isalnum() and len(suffix) <= 8 else ""
+        fd, name = tempfile.mkstemp(dir=upload_dir(), prefix="upload-", suffix=suffix)
         self.path = Path(name)
         self._fh = os.fdopen(fd, "wb")
         self._digest = hashlib.sha256()
@@ -88,8 +91,9 @@ class UploadSpool:
         self.path.unlink(missing_ok=True)
 
 
-def save_stream(chunks: Iterator[bytes], declared_length: int | None = None) -> SavedUpload:
-    spool = UploadSpool(declared_length)
+def save_stream(chunks: Iterator[bytes], declared_length: int | None = None,
+                filename: str | None = None) -> SavedUpload:
+    spool = UploadSpool(declared_length, filename)
     try:
         for chunk in chunks:
             spool.write(chunk)
@@ -108,13 +112,14 @@ def file_source(path: Path, filename: str | None, items, info: dict) -> loader.B
         info.update(format=stream.format, encoding=stream.encoding)
         header_map = validation.map_headers(stream.headers, items)
         for first_row, batch in stream:
-            typed, errors, error_count, warnings = validation.validate_batch(batch, first_row, items, header_map)
-            if warnings:
-                outcome.add_warnings(warnings)
-            if error_count:
-                outcome.add_errors(errors, count=error_count)
+            result = validation.validate_batch(batch, first_row, items, header_map,
+                                               cap=get_settings().load_error_cap)
+            if result.warning_count:
+                outcome.add_warnings(result.warnings, count=result.warning_count)
+            if result.error_count:
+                outcome.add_errors(result.errors, count=result.error_count)
                 continue
-            yield first_row, typed
+            yield first_row, result.batch
     return source
 
 
@@ -128,22 +133,23 @@ def load_upload(entry_id: str, upload: SavedUpload, filename: str | None, mode: 
             items = catalog.item_specs(entry)
             entry_pk = entry.id
         info: dict = {}
-        return _run_and_record(entry_pk, mode, "upload", file_source(upload.path, filename, items, info), info,
+        return run_recorded_load(entry_pk, mode, "upload", file_source(upload.path, filename, items, info), info,
                                principal, filename=filename, size=upload.size, sha256=upload.sha256)
     finally:
         upload.discard()
 
 
-def _run_and_record(entry_pk: str, mode: str, source_kind: str, source: loader.BatchSource, info: dict,
+def run_recorded_load(entry_pk: str, mode: str, source_kind: str, source: loader.BatchSource, info: dict,
                     principal: Principal | None, *, filename: str | None = None, size: int | None = None,
                     sha256: str | None = None) -> DataLoad:
+    """Run one load in its own transaction and store its report, also when it fails."""
     load_id = new_id("l")
     started = time.perf_counter()
     record = DataLoad(id=load_id, entry_id=entry_pk, mode=mode, source=source_kind, filename=filename,
-                      size_bytes=size, content_sha256=sha256, actor=principal.name if principal else "scheduler")
+                      size_bytes=size, content_sha256=sha256, actor=principal.name if principal else source_kind)
     try:
         with session_scope() as session:
-            entry = session.scalar(select(CatalogEntry).where(CatalogEntry.id == entry_pk).with_for_update())
+            entry = session.scalar(select(CatalogEntry).where(CatalogEntry.id == entry_pk).with_for_update(of=CatalogEntry))
             items = catalog.item_specs(entry)
             outcome = loader.run_load(session, entry, items, mode, source, load_id)
             _fill(record, outcome, info, "succeeded", started)

@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import BigInteger, Boolean, Column, Date, DateTime, Float, Index, MetaData, Table, Text, inspect, text
+from sqlalchemy import (
+    BigInteger, Boolean, Column, Date, DateTime, Float, Index, MetaData, Numeric, Table, Text, inspect, text,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from govshare.catalog.vocab import ItemSpec
 from govshare.core.security import new_id
+from govshare.mounting.validation import DEFAULT_MONEY_SCALE, MONEY_DIGITS
 
 KEY_SEPARATOR = "\x1f"  # unit separator: cannot occur in validated text values
 
 _SQL_TYPES = {
-    "C": Text, "M": Text, "N": Float, "Y": Float, "B": Float, "F": Float,
+    "C": Text, "M": Text, "N": Float, "B": Float, "F": Float,
     "I": BigInteger, "D": Date, "T": DateTime, "L": Boolean,
 }
 _SAFE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -31,7 +34,12 @@ def new_table_name() -> str:
 def column_for(item: ItemSpec) -> Column:
     if not _SAFE_NAME.match(item.name):  # item names are validated on input; this guards the DDL
         raise ValueError(f"unsafe item name {item.name!r}")
-    return Column(item.name, _SQL_TYPES[item.data_type](), nullable=True)
+    if item.data_type == "Y":  # money is exact: NUMERIC on PostgreSQL (SQLite keeps REAL)
+        sql_type = Numeric(MONEY_DIGITS, DEFAULT_MONEY_SCALE if item.precision is None else item.precision,
+                           asdecimal=True)
+    else:
+        sql_type = _SQL_TYPES[item.data_type]()
+    return Column(item.name, sql_type, nullable=True)
 
 
 def data_table(name: str, items: list[ItemSpec]) -> Table:

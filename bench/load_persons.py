@@ -1,0 +1,158 @@
+"""Loading a 1,000,000-row GBK CSV of persons (12 columns incl. ID numbers) with full validation,
+side by side with a bare `executemany` insert of the same rows into the same database.
+
+    python bench/load_persons.py [--rows 1000000] [--database-url postgresql+psycopg://...]
+
+Goal (issue #2): >= 150,000 rows/s on SQLite and >= 50% of the bare insert's rate.
+
+- "govshare": the platform's load path as an upload takes it (service `run_recorded_load` on the
+  file: encoding detection, streamed parsing, header mapping, type conversion, GB 11643 check
+  digits, key uniqueness, one transaction, row-level change log, load report).
+- "bare executemany": the same rows, already parsed into Python tuples (parsing not timed), inserted
+  with the driver's `executemany` into a table of the same 12 columns with the same unique key,
+  in one transaction, no validation.
+Each side runs in a fresh process against the same database; peak RSS is reported per side.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import report  # noqa: E402
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_govshare(csv_path: Path) -> dict:
+    from read_validate_speed import ITEMS
+
+    from govshare.catalog import service as catalog
+    from govshare.catalog.schemas import EntryCreate
+    from govshare.core.database import session_scope
+    from govshare.core.migrate import upgrade_to_head
+    from govshare.mounting import service as mounting
+    from govshare.orgs.service import Principal
+
+    upgrade_to_head()
+    items = [{"name": i.name, "label": i.label, "data_type": i.data_type, "length": i.length,
+              "required": i.required, "is_key": i.is_key, "pi_kind": i.pi_kind} for i in ITEMS]
+    admin = Principal(kind="user", id="bench", name="bench", org_id="", org_code="", roles=frozenset({"platform_admin"}))
+    with session_scope() as session:
+        from govshare.orgs import service as orgs
+        from govshare.orgs.schemas import OrgCreate
+        from govshare.core.checkdigits import uscc_check_char
+        body = "11330900BENCH0001"
+        org, _ = orgs.create_org(session, OrgCreate(code=body + uscc_check_char(body), name="基准测试公安局",
+                                                    region_code="330900", level="city"))
+        entry = catalog.create_entry(session, EntryCreate(
+            name="人口基础信息（基准）", summary="基准测试", category="base", class_path=["人口"], format="database",
+            share_type="unconditional", share_methods=["api"], update_cycle="daily", items=items,
+            provider_code=org.code), admin)
+        entry_id = entry.id
+        specs = catalog.item_specs(entry)
+    info: dict = {}
+    started = time.perf_counter()
+    record = mounting.run_recorded_load(entry_id, "replace", "upload",
+                                        mounting.file_source(csv_path, csv_path.name, specs, info), info, admin,
+                                        filename=csv_path.name)
+    seconds = time.perf_counter() - started
+    assert record.status == "succeeded", record.errors
+    return {"rows": record.inserted, "seconds": seconds, "encoding": record.encoding, "peak_rss_mb": _peak_rss_mb()}
+
+
+def run_bare(csv_path: Path) -> dict:
+    from sqlalchemy import text
+
+    from govshare.core.database import get_engine
+    with open(csv_path, encoding="gb18030", newline="") as fh:
+        reader = csv.reader(fh)
+        next(reader)
+        rows = [tuple(r) for r in reader]
+    engine = get_engine()
+    cols = ", ".join(f"c{i}" + (" TEXT PRIMARY KEY" if i == 0 else " TEXT") for i in range(12))
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS bare_persons"))
+        conn.execute(text(f"CREATE TABLE bare_persons ({cols})"))
+    raw = engine.raw_connection()
+    try:
+        placeholders = ", ".join(["?" if engine.dialect.name == "sqlite" else "%s"] * 12)
+        cur = raw.cursor()
+        started = time.perf_counter()
+        if engine.dialect.name == "sqlite":
+            cur.execute("BEGIN IMMEDIATE")
+        cur.executemany(f"INSERT INTO bare_persons VALUES ({placeholders})", rows)
+        raw.commit()
+        seconds = time.perf_counter() - started
+    finally:
+        raw.close()
+    return {"rows": len(rows), "seconds": seconds, "peak_rss_mb": _peak_rss_mb()}
+
+
+def _child(mode: str, csv_path: Path, env: dict) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--child", mode, "--csv", str(csv_path)],
+                         env={**os.environ, **env}, capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise SystemExit(f"{mode} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--child", choices=["govshare", "bare"])
+    parser.add_argument("--csv", type=Path)
+    args = parser.parse_args()
+    if args.child:
+        result = run_govshare(args.csv) if args.child == "govshare" else run_bare(args.csv)
+        print(json.dumps(result))
+        return
+
+    from read_validate_speed import generate
+    csv_path = Path(tempfile.gettempdir()) / f"govshare_persons_gbk_{args.rows}.csv"
+    if not csv_path.exists():
+        print(f"generating {csv_path} …")
+        generate(csv_path, args.rows)
+    data_dir = tempfile.mkdtemp(prefix="gs-bench-load-")
+    env = {"GOVSHARE_DATA_DIR": data_dir, "GOVSHARE_SECRET_KEY": "bench-" + "x" * 40}
+    store = "sqlite"
+    if args.database_url:
+        env["GOVSHARE_DATABASE_URL"] = args.database_url
+        store = "postgresql"
+        os.environ.update(env)
+        from catalog_search import _drop_all
+        _drop_all()
+    size_mb = csv_path.stat().st_size / 1e6
+    bare = _child("bare", csv_path, env)
+    ours = _child("govshare", csv_path, env)
+    rows = []
+    for name, r in (("bare executemany (no validation)", bare), ("govshare load (validated)", ours)):
+        rows.append({"store": store, "path": name, "rows": r["rows"], "seconds": r["seconds"],
+                     "rows_per_s": r["rows"] / r["seconds"], "peak_rss_mb": r["peak_rss_mb"]})
+    ratio = rows[1]["rows_per_s"] / rows[0]["rows_per_s"]
+    print(f"file: {csv_path} ({size_mb:.0f} MB, GBK; detected {ours.get('encoding')})")
+    report(f"load_persons_{store}", rows, {
+        "ratio_govshare_to_bare": ratio,
+        "goal_rows_per_s": 150_000 if store == "sqlite" else None,
+        "goal_ratio": 0.5,
+        "meets_goal": (rows[1]["rows_per_s"] >= 150_000 or store != "sqlite") and ratio >= 0.5,
+    })
+    print(f"ratio govshare / bare = {ratio:.2f}")
+
+
+if __name__ == "__main__":
+    main()
