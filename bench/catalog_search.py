@@ -40,7 +40,7 @@ def build(n: int, seed: int = 7) -> None:
     from sqlalchemy import insert
 
     from govshare.catalog.models import CatalogClass, CatalogEntry
-    from govshare.catalog.search import index_document
+    from govshare.catalog.search import EntryFacets, index_document
     from govshare.core.checkdigits import uscc_check_char
     from govshare.core.database import session_scope
     from govshare.core.migrate import upgrade_to_head
@@ -83,7 +83,10 @@ def build(n: int, seed: int = 7) -> None:
                                                        for e in batch])
                 for e in batch:
                     index_document(session, e["id"], {"name": e["name"], "labels": e["_labels"],
-                                                      "summary": e["summary"], "provider": e["_provider"]})
+                                                      "summary": e["summary"], "provider": e["_provider"]},
+                                   EntryFacets(status=e["status"], provider_org_id=e["provider_org_id"],
+                                               category="department", share_type=e["share_type"],
+                                               open_type="closed", mounted=e["mounted"], classification_code="301"))
                 batch = []
         session.execute(__import__("sqlalchemy").text("ANALYZE"))
 
@@ -161,18 +164,10 @@ def main() -> None:
 
 
 def _drop_all() -> None:
-    from sqlalchemy import inspect, text
-
     from govshare.core.database import get_engine
-    from govshare.models import metadata
+    from govshare.models import drop_everything
     with get_engine().begin() as conn:
-        for name in inspect(conn).get_table_names():
-            if name.startswith(("d_", "stg_")):
-                conn.execute(text(f'DROP TABLE IF EXISTS "{name}"'))
-        conn.execute(text("DROP TABLE IF EXISTS catalog_search"))
-        metadata.drop_all(conn)
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-
+        drop_everything(conn)
 
 if __name__ == "__main__":
     main()

@@ -102,6 +102,44 @@ def run_bare(csv_path: Path) -> dict:
     return {"rows": len(rows), "seconds": seconds, "peak_rss_mb": _peak_rss_mb()}
 
 
+def generate_persons(path: Path, rows: int, seed: int = 7) -> None:
+    """A GBK CSV of persons with unique, valid ID numbers (the key) and plausible other columns."""
+    import numpy as np
+    from read_validate_speed import EDUCATION, GIVEN, ITEMS, MARITAL, OCCUPATION, REGIONS, STREETS, SURNAMES
+
+    from govshare.core.checkdigits import ID_CHECK_CHARS, ID_WEIGHTS
+    rng = np.random.default_rng(seed)
+    regions = list(REGIONS)
+    with open(path, "wb") as fh:
+        fh.write(",".join(i.label for i in ITEMS).encode("gbk") + b"\r\n")
+        for start in range(0, rows, 100_000):
+            n = min(100_000, rows - start)
+            idx = np.arange(start, start + n)
+            # (region, sequence, birth day) is a bijection of the row index: ID numbers are unique.
+            region = idx % len(regions)
+            seq = (idx // len(regions)) % 1000
+            birth = np.datetime64("1940-01-01") + ((idx // (len(regions) * 1000)) * 97 % (70 * 365)).astype(
+                "timedelta64[D]")
+            first17 = [f"{regions[r]}{str(b).replace('-', '')}{q:03d}" for r, b, q in zip(region, birth, seq)]
+            digits = np.frombuffer("".join(first17).encode(), dtype=np.uint8).reshape(n, 17) - 48
+            checks = np.array(list(ID_CHECK_CHARS))[(digits.astype(np.int64) @ np.array(ID_WEIGHTS)) % 11]
+            pick = lambda values: rng.integers(0, len(values), n)  # noqa: E731
+            sur, g1, g2, st, ma, ed, oc = (pick(SURNAMES), pick(GIVEN), pick(GIVEN), pick(STREETS), pick(MARITAL),
+                                           pick(EDUCATION), pick(OCCUPATION))
+            mobile = rng.integers(0, 10**9, n)
+            house = rng.integers(1, 999, n)
+            reg = np.datetime64("2000-01-01") + rng.integers(0, 24 * 365, n).astype("timedelta64[D]")
+            lines = []
+            for i in range(n):
+                code = regions[region[i]]
+                lines.append(
+                    f"{first17[i]}{checks[i]},{SURNAMES[sur[i]]}{GIVEN[g1[i]]}{GIVEN[g2[i]]},"
+                    f"{'男' if seq[i] % 2 else '女'},{birth[i]},13{mobile[i]:09d},{REGIONS[code]}{STREETS[st[i]]}"
+                    f"{house[i]}号,{code},{code}{idx[i]:09d},{MARITAL[ma[i]]},{EDUCATION[ed[i]]},"
+                    f"{OCCUPATION[oc[i]]},{str(reg[i]).replace('-', '/')}\r\n")
+            fh.write("".join(lines).encode("gbk"))
+
+
 def _child(mode: str, csv_path: Path, env: dict) -> dict:
     out = subprocess.run([sys.executable, __file__, "--child", mode, "--csv", str(csv_path)],
                          env={**os.environ, **env}, capture_output=True, text=True, check=False)
@@ -122,11 +160,10 @@ def main() -> None:
         print(json.dumps(result))
         return
 
-    from read_validate_speed import generate
-    csv_path = Path(tempfile.gettempdir()) / f"govshare_persons_gbk_{args.rows}.csv"
+    csv_path = Path(tempfile.gettempdir()) / f"govshare_persons_unique_gbk_{args.rows}.csv"
     if not csv_path.exists():
         print(f"generating {csv_path} …")
-        generate(csv_path, args.rows)
+        generate_persons(csv_path, args.rows)
     data_dir = tempfile.mkdtemp(prefix="gs-bench-load-")
     env = {"GOVSHARE_DATA_DIR": data_dir, "GOVSHARE_SECRET_KEY": "bench-" + "x" * 40}
     store = "sqlite"

@@ -7,3 +7,17 @@ from govshare.mounting import models as mounting_models  # noqa: F401
 from govshare.orgs import models as orgs_models  # noqa: F401
 
 metadata = Base.metadata
+
+
+def drop_everything(conn) -> None:
+    """Drop every platform table, including per-entry data tables and search indexes (demo rebuilds,
+    tests, benchmarks). Never called by the running platform."""
+    from sqlalchemy import inspect, text
+
+    for name in inspect(conn).get_table_names():
+        if name.startswith(("d_", "stg_")):
+            conn.execute(text(f'DROP TABLE IF EXISTS "{name}"'))
+    conn.execute(text("DROP TABLE IF EXISTS catalog_search"))
+    conn.execute(text("DROP TABLE IF EXISTS catalog_search_docs"))
+    metadata.drop_all(conn)
+    conn.execute(text("DROP TABLE IF EXISTS alembic_version"))

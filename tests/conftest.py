@@ -18,7 +18,6 @@ os.environ["GOVSHARE_DATA_DIR"] = str(_DATA_DIR)
 os.environ.setdefault("GOVSHARE_SECRET_KEY", "test-secret-key-" + "x" * 32)
 
 from fastapi.testclient import TestClient  # noqa: E402
-from sqlalchemy import inspect, text  # noqa: E402
 
 from govshare.core.checkdigits import id_number_check_char, uscc_check_char  # noqa: E402
 from govshare.core.config import reset_settings  # noqa: E402
@@ -41,17 +40,10 @@ def require_service(name: str, host: str, port: int) -> None:
 def _reset_schema() -> None:
     """Drop everything the platform created (including per-entry data tables), then migrate."""
     from govshare.core.migrate import upgrade_to_head
-    from govshare.models import metadata
+    from govshare.models import drop_everything
 
-    engine = get_engine()
-    with engine.begin() as conn:
-        names = inspect(conn).get_table_names()
-        for name in names:
-            if name.startswith("d_") or name.startswith("stg_"):
-                conn.execute(text(f'DROP TABLE IF EXISTS "{name}"'))
-        conn.execute(text("DROP TABLE IF EXISTS catalog_search"))
-        metadata.drop_all(conn)
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    with get_engine().begin() as conn:
+        drop_everything(conn)
     upgrade_to_head()
 
 

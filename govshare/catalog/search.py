@@ -1,19 +1,29 @@
 """Full-text search over catalog entries, for Chinese and mixed text.
 
-Why CJK bigrams rather than a dictionary segmenter: most Chinese query words have two
+Tokens. Why CJK bigrams rather than a dictionary segmenter: most Chinese query words have two
 characters (婚姻, 社保, 户籍), and a segmenter splits unseen names (新设机构名, 地名) unpredictably
 between index and query time. Indexing every overlapping character pair and matching a query as
 the AND of its pairs finds every entry that contains the query text as a substring, whatever the
 segmentation (the approach of Lucene's CJKAnalyzer). Latin words and numbers are kept whole.
-The same tokens feed SQLite FTS5 (unicode61 over space-joined tokens, ranked by bm25 with column
-weights) and PostgreSQL (a weighted tsvector built from the tokens, GIN-indexed, ranked by
-ts_rank), so both stores answer the same queries the same way.
+
+Filters. Status, provider, category, share/open type, mount state and classification prefixes are
+indexed as facet tokens in the same document, so a filtered search and its total are one index
+lookup instead of a join per hit (a two-character query can match a tenth of the catalog).
+
+Ranking. Entries whose name holds every query term come first, then the other matches. Within each
+tier, entries are ranked by relevance (bm25 / ts_rank with name > item labels > summary > provider)
+when the tier is small enough to rank within the latency budget (`RANKED_TIER_MAX`); a broader tier
+(a generic word matching thousands of entries) is listed newest first instead.
+
+The same tokens feed SQLite FTS5 (unicode61 over space-joined tokens) and PostgreSQL (a weighted
+tsvector built from the tokens, GIN-indexed), so both stores answer the same queries the same way.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass, field
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -21,11 +31,21 @@ from sqlalchemy.orm import Session
 _TOKEN = re.compile(
     r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+)|([0-9a-z]+)"
 )
+_FACET_SAFE = re.compile(r"[^0-9a-z]")
 
-# Relative weight of each indexed field (name matters most, then item labels, summary, provider).
 FIELDS = ("name", "labels", "summary", "provider")
-SQLITE_WEIGHTS = (10.0, 4.0, 2.0, 1.0)
+SQLITE_WEIGHTS = "10.0, 4.0, 2.0, 1.0, 0.0"  # name, labels, summary, provider, keys
 PG_WEIGHT_LETTERS = ("A", "B", "C", "D")
+# Reserved tokens, never produced from text: "zzf…" facets, "zzn…" copies of the name's tokens.
+# They make filters and the name tier plain document-list intersections: no column filter, no
+# position lists (column filters and weight labels make the index read positions of every hit).
+RESERVED_PREFIX = "zz"
+FACET_PREFIX = "zzf"
+NAME_PREFIX = "zzn"
+RANKED_TIER_MAX = 1000
+# Status values other than "published" are rare: a published-only filter excludes them instead of
+# intersecting with the (huge) list of published entries.
+STATUSES = ("draft", "published", "withdrawn")
 
 
 def _normalise(value: str) -> str:
@@ -41,7 +61,7 @@ def tokens(value: str) -> list[str]:
                 out.append(cjk)
             else:
                 out.extend(cjk[i:i + 2] for i in range(len(cjk) - 1))
-        else:
+        elif not word.startswith(RESERVED_PREFIX):
             out.append(word)
     return out
 
@@ -58,75 +78,185 @@ def query_terms(query: str) -> list[tuple[str, bool]]:
         else:
             candidates = [(word, False)]
         for tok, prefix in candidates:
-            if tok not in seen:
+            if tok not in seen and not tok.startswith(RESERVED_PREFIX):
                 seen.add(tok)
                 terms.append((tok, prefix))
     return terms
 
 
-def fts5_query(terms: list[tuple[str, bool]]) -> str:
-    return " AND ".join(f'"{tok}"' + ("*" if prefix else "") for tok, prefix in terms)
+def facet_token(name: str, value: object) -> str:
+    return FACET_PREFIX + name + _FACET_SAFE.sub("", str(value).lower())
 
+
+@dataclass
+class EntryFacets:
+    """The filterable attributes of an entry, as indexed."""
+
+    status: str
+    provider_org_id: str
+    category: str
+    share_type: str
+    open_type: str
+    mounted: bool
+    classification_code: str
+
+    def tokens(self) -> list[str]:
+        out = [facet_token("status", self.status), facet_token("prov", self.provider_org_id),
+               facet_token("cat", self.category), facet_token("share", self.share_type),
+               facet_token("open", self.open_type), facet_token("mounted", int(self.mounted))]
+        out += [facet_token("class", self.classification_code[:n])
+                for n in range(1, len(self.classification_code) + 1)]
+        return out
+
+
+@dataclass
+class FacetFilter:
+    """Facet values a search requires (None: any)."""
+
+    values: dict[str, object] = field(default_factory=dict)
+
+    def required(self) -> list[str]:
+        return [facet_token(k, v) for k, v in self.values.items()
+                if v is not None and not (k == "status" and v == "published")]
+
+    def excluded(self) -> list[str]:
+        if self.values.get("status") == "published":
+            return [facet_token("status", s) for s in STATUSES if s != "published"]
+        return []
+
+
+def name_tokens(name: str) -> list[str]:
+    return [NAME_PREFIX + tok for tok in dict.fromkeys(tokens(name))]
+
+
+# ---- writing -----------------------------------------------------------------------------------
 
 def _pg_quote(tok: str) -> str:
     return "'" + tok.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def tsquery_literal(terms: list[tuple[str, bool]]) -> str:
-    return " & ".join(_pg_quote(tok) + (":*" if prefix else "") for tok, prefix in terms)
-
-
-def tsvector_literal(fields: dict[str, str]) -> str:
+def tsvector_literal(fields: dict[str, str], key_tokens: list[str]) -> str:
     """A weighted tsvector literal: positions run across fields so ranking sees proximity."""
     positions: dict[str, list[str]] = {}
     pos = 1
-    for field, letter in zip(FIELDS, PG_WEIGHT_LETTERS):
-        for tok in tokens(fields.get(field, "")):
+    for name, letter in zip(FIELDS, PG_WEIGHT_LETTERS):
+        for tok in tokens(fields.get(name, "")):
             if pos <= 16383:  # PostgreSQL's maximum position
                 positions.setdefault(tok, []).append(f"{pos}{letter}")
             pos += 1
-    return " ".join(f"{_pg_quote(tok)}:{','.join(p[:256])}" for tok, p in positions.items())
+    parts = [f"{_pg_quote(tok)}:{','.join(p[:256])}" for tok, p in positions.items()]
+    parts += [_pg_quote(tok) for tok in dict.fromkeys(key_tokens)]  # no position: invisible to ranking
+    return " ".join(parts)
 
 
-def index_document(session: Session, entry_id: str, fields: dict[str, str]) -> None:
-    """Insert or replace one entry's search document."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        session.execute(text("DELETE FROM catalog_search WHERE entry_id = :id"), {"id": entry_id})
+def index_document(session: Session, entry_id: str, fields: dict[str, str], facets: EntryFacets) -> None:
+    """Insert or replace one entry's search document (call after any change of text or facets)."""
+    if session.get_bind().dialect.name == "sqlite":
+        # FTS5 finds rows by rowid only; catalog_search_docs maps entry ids to stable rowids.
+        session.execute(text("INSERT OR IGNORE INTO catalog_search_docs (entry_id) VALUES (:id)"), {"id": entry_id})
+        rowid = session.execute(text("SELECT doc_id FROM catalog_search_docs WHERE entry_id = :id"),
+                                {"id": entry_id}).scalar_one()
+        session.execute(text("DELETE FROM catalog_search WHERE rowid = :rowid"), {"rowid": rowid})
         session.execute(
-            text("INSERT INTO catalog_search (entry_id, name, labels, summary, provider) "
-                 "VALUES (:id, :name, :labels, :summary, :provider)"),
-            {"id": entry_id, **{f: " ".join(tokens(fields.get(f, ""))) for f in FIELDS}},
+            text("INSERT INTO catalog_search (rowid, name, labels, summary, provider, keys) "
+                 "VALUES (:rowid, :name, :labels, :summary, :provider, :keys)"),
+            {"rowid": rowid, "keys": " ".join(facets.tokens() + name_tokens(fields.get("name", ""))),
+             **{f: " ".join(tokens(fields.get(f, ""))) for f in FIELDS}},
         )
     else:
         session.execute(
             text("INSERT INTO catalog_search (entry_id, doc) VALUES (:id, CAST(:doc AS tsvector)) "
                  "ON CONFLICT (entry_id) DO UPDATE SET doc = EXCLUDED.doc"),
-            {"id": entry_id, "doc": tsvector_literal(fields)},
+            {"id": entry_id, "doc": tsvector_literal(fields, facets.tokens() + name_tokens(fields.get("name", "")))},
         )
 
 
 def remove_document(session: Session, entry_id: str) -> None:
-    session.execute(text("DELETE FROM catalog_search WHERE entry_id = :id"), {"id": entry_id})
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("DELETE FROM catalog_search WHERE rowid = (SELECT doc_id FROM catalog_search_docs "
+                             "WHERE entry_id = :id)"), {"id": entry_id})
+        session.execute(text("DELETE FROM catalog_search_docs WHERE entry_id = :id"), {"id": entry_id})
+    else:
+        session.execute(text("DELETE FROM catalog_search WHERE entry_id = :id"), {"id": entry_id})
 
 
-def match_clause(session: Session, query: str) -> tuple[str, str, dict] | None:
-    """SQL pieces for a search: (join+where fragment, score expression, params); None if no terms.
+# ---- searching ---------------------------------------------------------------------------------
 
-    The score is "higher is better" on both stores.
-    """
+@dataclass
+class Hit:
+    entry_id: str
+    score: float
+
+
+class _Sqlite:
+    def __init__(self, terms: list[tuple[str, bool]], facets: FacetFilter):
+        def conj(toks: list[tuple[str, bool]]) -> str:
+            return " AND ".join(f'"{tok}"' + ("*" if prefix else "") for tok, prefix in toks)
+        required = conj([(t, False) for t in facets.required()])
+        excluded = "".join(f' NOT "{t}"' for t in facets.excluded())
+        names = conj([(NAME_PREFIX + tok, prefix) for tok, prefix in terms])
+        self.all = f"({conj(terms)}" + (f" AND {required}" if required else "") + ")" + excluded
+        self.tier1 = f"({names}" + (f" AND {required}" if required else "") + ")" + excluded
+        self.tier2 = f"{self.all} NOT ({names})"
+
+    @staticmethod
+    def count(session: Session, expr: str) -> int:
+        return session.execute(text("SELECT count(*) FROM catalog_search WHERE catalog_search MATCH :q"),
+                               {"q": expr}).scalar_one()
+
+    @staticmethod
+    def page(session: Session, expr: str, ranked: bool, limit: int, offset: int) -> list[Hit]:
+        order = f"bm25(catalog_search, {SQLITE_WEIGHTS})" if ranked else "catalog_search.rowid DESC"
+        rows = session.execute(text(
+            f"SELECT d.entry_id, -bm25(catalog_search, {SQLITE_WEIGHTS}) AS score FROM catalog_search "
+            f"JOIN catalog_search_docs d ON d.doc_id = catalog_search.rowid "
+            f"WHERE catalog_search MATCH :q ORDER BY {order} LIMIT :limit OFFSET :offset"),
+            {"q": expr, "limit": limit, "offset": offset})
+        return [Hit(r.entry_id, float(r.score)) for r in rows]
+
+
+class _Postgres:
+    def __init__(self, terms: list[tuple[str, bool]], facets: FacetFilter):
+        def conj(toks: list[tuple[str, bool]]) -> str:
+            return " & ".join(_pg_quote(tok) + (":*" if prefix else "") for tok, prefix in toks)
+        filters = "".join(" & " + _pg_quote(t) for t in facets.required())
+        filters += "".join(" & !" + _pg_quote(t) for t in facets.excluded())
+        names = conj([(NAME_PREFIX + tok, prefix) for tok, prefix in terms])
+        self.rank_query = conj(terms)
+        self.all = self.rank_query + filters
+        self.tier1 = names + filters
+        self.tier2 = f"({self.all}) & !({names})"
+
+    @staticmethod
+    def count(session: Session, expr: str) -> int:
+        return session.execute(text("SELECT count(*) FROM catalog_search WHERE doc @@ CAST(:q AS tsquery)"),
+                               {"q": expr}).scalar_one()
+
+    def page(self, session: Session, expr: str, ranked: bool, limit: int, offset: int) -> list[Hit]:
+        order = "score DESC, entry_id DESC" if ranked else "entry_id DESC"
+        rows = session.execute(text(
+            f"SELECT entry_id, ts_rank(doc, CAST(:r AS tsquery)) AS score FROM catalog_search "
+            f"WHERE doc @@ CAST(:q AS tsquery) ORDER BY {order} LIMIT :limit OFFSET :offset"),
+            {"q": expr, "r": self.rank_query, "limit": limit, "offset": offset})
+        return [Hit(r.entry_id, float(r.score)) for r in rows]
+
+
+def search(session: Session, query: str, facet_filter: FacetFilter, limit: int, offset: int) -> tuple[list[Hit], int]:
+    """Ranked entry ids for one page, and the total number of matches."""
     terms = query_terms(query)
     if not terms:
-        return None
-    if session.get_bind().dialect.name == "sqlite":
-        weights = ", ".join(str(w) for w in SQLITE_WEIGHTS)
-        return (
-            "JOIN catalog_search ON catalog_search.entry_id = e.id AND catalog_search MATCH :fts",
-            f"-bm25(catalog_search, 0.0, {weights})",
-            {"fts": fts5_query(terms)},
-        )
-    return (
-        "JOIN catalog_search s ON s.entry_id = e.id AND s.doc @@ CAST(:tsq AS tsquery)",
-        "ts_rank(s.doc, CAST(:tsq AS tsquery))",
-        {"tsq": tsquery_literal(terms)},
-    )
+        return [], 0
+    engine = _Sqlite(terms, facet_filter) if session.get_bind().dialect.name == "sqlite" \
+        else _Postgres(terms, facet_filter)
+    total = engine.count(session, engine.all)
+    if not total:
+        return [], 0
+    tier1 = engine.count(session, engine.tier1)
+    tier2 = total - tier1
+    hits: list[Hit] = []
+    if offset < tier1:
+        hits += engine.page(session, engine.tier1, tier1 <= RANKED_TIER_MAX, limit, offset)
+    rest = limit - len(hits)
+    if rest > 0 and tier2 > 0:
+        hits += engine.page(session, engine.tier2, tier2 <= RANKED_TIER_MAX, rest, max(0, offset - tier1))
+    return hits, total

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from govshare.catalog import search
@@ -16,6 +16,7 @@ from govshare.core.database import utcnow
 from govshare.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from govshare.core.security import new_id
 from govshare.orgs import service as orgs
+from govshare.orgs.models import Organization
 from govshare.orgs.roles import Role, Scope
 from govshare.orgs.service import Principal
 
@@ -167,13 +168,19 @@ def diff_snapshots(old: dict, new: dict) -> list[dict]:
     return changes
 
 
-def _search_fields(entry: CatalogEntry) -> dict[str, str]:
-    return {
+def reindex(session: Session, entry: CatalogEntry) -> None:
+    """Refresh the entry's search document; call after any change of its text, status or mount state."""
+    fields = {
         "name": entry.name,
         "labels": " ".join(i.label for i in entry.items) + " " + " ".join(entry.class_path),
         "summary": entry.summary,
         "provider": entry.provider.name,
     }
+    facets = search.EntryFacets(
+        status=entry.status, provider_org_id=entry.provider_org_id, category=entry.category,
+        share_type=entry.share_type, open_type=entry.open_type, mounted=bool(entry.mounted),
+        classification_code=classification_code(entry))
+    search.index_document(session, entry.id, fields, facets)
 
 
 def _record_version(session: Session, entry: CatalogEntry, previous: dict | None, principal: Principal | None,
@@ -209,7 +216,7 @@ def create_entry(session: Session, data: EntryCreate, principal: Principal) -> C
     session.add(entry)
     session.flush()
     session.refresh(entry, ["provider"])
-    search.index_document(session, entry.id, _search_fields(entry))
+    reindex(session, entry)
     return entry
 
 
@@ -242,7 +249,7 @@ def update_entry(session: Session, entry_id: str, data: EntryUpdate, principal: 
         entry.version += 1
         _record_version(session, entry, previous, principal, data.note)
     session.flush()
-    search.index_document(session, entry.id, _search_fields(entry))
+    reindex(session, entry)
     return entry
 
 
@@ -297,6 +304,7 @@ def publish_entry(session: Session, entry_id: str, principal: Principal, note: s
     entry.updated_at = utcnow()
     session.flush()
     _record_version(session, entry, previous, principal, note or "published")
+    reindex(session, entry)
     return entry
 
 
@@ -314,6 +322,7 @@ def withdraw_entry(session: Session, entry_id: str, principal: Principal, reason
     entry.updated_at = utcnow()
     session.flush()
     _record_version(session, entry, previous, principal, reason)
+    reindex(session, entry)
     return entry
 
 
@@ -374,49 +383,64 @@ class SearchFilters:
     status: str | None = None
 
 
+def _summary(row, score: float | None) -> EntrySummary:
+    return EntrySummary(**{**row._mapping, "mounted": bool(row.mounted), "score": score})
+
+
+_SUMMARY_SQL = ("SELECT e.id, e.code, e.name, e.summary, e.category, o.code AS provider_code, "
+                "o.name AS provider_name, e.share_type, e.open_type, e.update_cycle, e.status, e.mounted, e.row_count "
+                "FROM catalog_entries e JOIN organizations o ON o.id = e.provider_org_id")
+
+
 def search_entries(session: Session, filters: SearchFilters, principal: Principal | None, limit: int = 20,
                    offset: int = 0) -> tuple[list[EntrySummary], int]:
     """Relevance-ranked search (when q is given) with filters; plain listing by code otherwise."""
-    where = ["1=1"]
-    params: dict = {}
-    join = ""
-    score = "0.0"
-    if filters.q and filters.q.strip():
-        clause = search.match_clause(session, filters.q)
-        if clause is None:
-            return [], 0
-        join, score, extra = clause
-        params.update(extra)
     status = filters.status or EntryStatus.published.value
-    where.append("e.status = :status")
-    params["status"] = status
-    if status == EntryStatus.draft and not (principal and principal.is_platform_admin):
-        where.append("e.provider_org_id = :own_org")
-        params["own_org"] = principal.org_id if principal else ""
+    provider_id = None
     if filters.provider:
-        where.append("(o.code = :provider OR o.short_name = :provider)")
-        params["provider"] = filters.provider
-    for field in ("category", "share_type", "open_type"):
-        value = getattr(filters, field)
+        org = session.scalar(select(Organization).where(
+            (Organization.code == filters.provider) | (Organization.short_name == filters.provider)))
+        if org is None:
+            return [], 0
+        provider_id = org.id
+    if status == EntryStatus.draft and not (principal and principal.is_platform_admin):
+        own = principal.org_id if principal else ""
+        if provider_id not in (None, own):
+            return [], 0
+        provider_id = own
+    if filters.q and filters.q.strip():
+        facet = search.FacetFilter({
+            "status": status, "prov": provider_id, "cat": filters.category, "share": filters.share_type,
+            "open": filters.open_type, "class": filters.class_code,
+            "mounted": None if filters.mounted is None else int(filters.mounted)})
+        hits, total = search.search(session, filters.q, facet, limit, offset)
+        if not hits:
+            return [], total
+        rows = {r.id: r for r in session.execute(
+            text(f"{_SUMMARY_SQL} WHERE e.id IN :ids").bindparams(bindparam("ids", expanding=True)),
+            {"ids": [h.entry_id for h in hits]})}
+        return [_summary(rows[h.entry_id], h.score) for h in hits if h.entry_id in rows], total
+    where = ["e.status = :status"]
+    params: dict = {"status": status}
+    if provider_id:
+        where.append("e.provider_org_id = :provider")
+        params["provider"] = provider_id
+    for name in ("category", "share_type", "open_type"):
+        value = getattr(filters, name)
         if value:
-            where.append(f"e.{field} = :{field}")
-            params[field] = value
+            where.append(f"e.{name} = :{name}")
+            params[name] = value
     if filters.class_code:
         where.append("e.code LIKE :class_prefix")
-        params["class_prefix"] = filters.class_code.rstrip("/") + "%"
+        params["class_prefix"] = filters.class_code + "%"
     if filters.mounted is not None:
         where.append("e.mounted = :mounted")
         params["mounted"] = filters.mounted
-    base = f"FROM catalog_entries e JOIN organizations o ON o.id = e.provider_org_id {join} WHERE {' AND '.join(where)}"
-    total = session.execute(text(f"SELECT count(*) {base}"), params).scalar_one()
-    order = "score DESC, e.code" if join else "e.code"
-    rows = session.execute(text(
-        f"SELECT e.id, e.code, e.name, e.summary, e.category, o.code AS provider_code, o.name AS provider_name, "
-        f"e.share_type, e.open_type, e.update_cycle, e.status, e.mounted, e.row_count, {score} AS score "
-        f"{base} ORDER BY {order} LIMIT :limit OFFSET :offset"), {**params, "limit": limit, "offset": offset})
-    items = [EntrySummary(**{**row._mapping, "mounted": bool(row.mounted),
-                             "score": float(row.score) if join else None}) for row in rows]
-    return items, total
+    clause = " AND ".join(where)
+    total = session.execute(text(f"SELECT count(*) FROM catalog_entries e WHERE {clause}"), params).scalar_one()
+    rows = session.execute(text(f"{_SUMMARY_SQL} WHERE {clause} ORDER BY e.code LIMIT :limit OFFSET :offset"),
+                           {**params, "limit": limit, "offset": offset})
+    return [_summary(r, None) for r in rows], total
 
 
 def list_versions(session: Session, entry_id: str, principal: Principal | None) -> list[EntryVersion]:

@@ -46,6 +46,8 @@ def try_acquire(session: Session, name: str, seconds: float, holder: str = HOLDE
         update(JobLease).where(JobLease.name == name)
         .where((JobLease.holder == holder) | (JobLease.expires_at < now))
         .values(holder=holder, expires_at=until)
+        # No in-Python evaluation of the WHERE clause: SQLite hands back naive datetimes.
+        .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
 

@@ -28,3 +28,11 @@ def current_revision() -> str | None:
     from alembic.runtime.migration import MigrationContext
     with get_engine().connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Tables Alembic must not manage: search indexes (dialect-specific DDL in the migration) and
+    per-entry data tables (created at run time from items)."""
+    if type_ == "table" and (name.startswith(("catalog_search", "d_", "stg_"))):
+        return False
+    return True

@@ -58,17 +58,10 @@ def _reset_database() -> None:
         for suffix in ("", "-wal", "-shm"):
             Path(str(db) + suffix).unlink(missing_ok=True)
         return
-    from sqlalchemy import inspect, text
-
     from govshare.core.database import get_engine
-    from govshare.models import metadata
+    from govshare.models import drop_everything
     with get_engine().begin() as conn:
-        for name in inspect(conn).get_table_names():
-            if name.startswith(("d_", "stg_")):
-                conn.execute(text(f'DROP TABLE IF EXISTS "{name}"'))
-        conn.execute(text("DROP TABLE IF EXISTS catalog_search"))
-        metadata.drop_all(conn)
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        drop_everything(conn)
 
 
 def build_demo_city(rebuild: bool = False, scale: float = 1.0, seed: int = datasets.DEFAULT_SEED,

@@ -3,6 +3,7 @@ from __future__ import annotations
 from alembic import context
 
 from govshare.core.database import get_engine
+from govshare.core.migrate import include_object
 from govshare.models import metadata
 
 config = context.config
@@ -20,7 +21,7 @@ def run_migrations_online() -> None:
 
 def _run(connection) -> None:
     context.configure(connection=connection, target_metadata=metadata, render_as_batch=True,
-                      compare_type=True)
+                      compare_type=True, include_object=include_object)
     with context.begin_transaction():
         context.run_migrations()
 

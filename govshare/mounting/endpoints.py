@@ -1,14 +1,14 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from govshare.core.database import get_session, session_scope
 from govshare.core.errors import InvalidInput, Unauthorized
 from govshare.core.pagination import Page, PageParams, page_params
-from govshare.mounting import service
-from govshare.mounting.schemas import LoadReport
+from govshare.mounting import service, sources
+from govshare.mounting.schemas import LoadReport, SourceConfig, SourceRead
 from govshare.orgs.auth import current_principal, resolve_principal
 
 router = APIRouter(prefix="/api/v1/catalog", tags=["mounting"])
@@ -73,3 +73,43 @@ def list_loads(entry_id: str, page: PageParams = Depends(page_params), session: 
     rows, total = service.list_loads(session, entry_id, principal, page.limit, page.offset)
     return Page(items=[LoadReport.model_validate(r) for r in rows], total=total, limit=page.limit,
                 offset=page.offset)
+
+
+# ---- database sources (挂接数据库) ------------------------------------------------------------
+# These authenticate with a read-only session (like uploads): a source probe or a pull may take a while
+# and must not hold a write transaction of the platform's own database open meanwhile.
+
+
+@router.put("/entries/{entry_id}/source", response_model=SourceRead,
+            responses={422: {"description": "Invalid configuration or unreachable source (source_unreachable)"}})
+def put_source(entry_id: str, data: SourceConfig, request: Request):
+    """Mount the entry to a department database: a SQLAlchemy URL and a table or a read-only SELECT.
+    The source is connected once to check that its columns cover the entry's required items. The answer
+    never shows the password."""
+    return sources.configure(entry_id, data, _authenticate(request))
+
+
+@router.get("/entries/{entry_id}/source", response_model=SourceRead)
+def get_source(entry_id: str, request: Request):
+    principal = _authenticate(request)
+    with session_scope(read_only=True) as session:
+        return sources.source_read(sources.get_source(session, entry_id, principal))
+
+
+@router.delete("/entries/{entry_id}/source", status_code=204, response_class=Response)
+def delete_source(entry_id: str, request: Request):
+    """Unmount the database; data loaded so far stays."""
+    principal = _authenticate(request)
+    with session_scope() as session:
+        sources.delete_source(session, entry_id, principal)
+    return Response(status_code=204)
+
+
+@router.post("/entries/{entry_id}/source/pull", response_model=LoadReport,
+             responses={422: {"description": "Invalid data (nothing loaded) or source unreachable"}})
+def pull_source(entry_id: str, request: Request,
+                full: bool | None = Query(None, description="true: full pull (replace); false: incremental "
+                                                            "(upsert) when possible; omitted: decided")):
+    """Pull from the department database now; answers the load report like an upload."""
+    record = sources.pull(entry_id, _authenticate(request), full)
+    return LoadReport.model_validate(record)

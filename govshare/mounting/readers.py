@@ -17,6 +17,11 @@ inside a multi-byte character, so arrow parses the raw bytes into binary columns
 columns that hold non-ASCII bytes are decoded afterwards (ASCII needs no decoding). That halves
 the work on a GBK file of ID numbers and dates, and tells exactly which row and column holds
 bytes that are not valid in the detected encoding.
+
+Memory stays bounded whatever the file size: CSV is read in blocks of about `batch_rows` rows
+(4-64 MiB; arrow reads a few dozen blocks ahead), iteration runs one thread at most
+PREFETCH_BATCHES batches ahead of the consumer, xlsx/jsonl/parquet stream row groups or rows.
+Only a JSON document (not JSON Lines) is parsed whole, up to JSON_MAX_BYTES.
 """
 
 from __future__ import annotations
@@ -129,6 +134,9 @@ class TableStream:
     `format` is one of FORMATS; `encoding` is the detected text encoding ('utf-8', 'utf-8-sig',
     'gbk', 'gb18030', 'utf-16'), None for xlsx and parquet; `headers` are the column names as in
     the file (trimmed), which are also the batches' field names.
+
+    Problems found further into the file (a bad row, undecodable bytes, a damaged page) raise
+    InvalidInput from the iteration, after earlier batches were yielded: load atomically.
     """
 
     def __init__(self, fmt: str, encoding: str | None, headers: list[str],
@@ -286,10 +294,11 @@ def detect_encoding(path: str | os.PathLike) -> str:
         if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             return "utf-16"
         samples = [_whole_lines(head, at_start=True, at_end=len(head) == size)]
-        if size > SAMPLE_BYTES + PROBE_BYTES:
-            for offset in np.linspace(SAMPLE_BYTES, size - PROBE_BYTES, PROBE_COUNT).astype(int):
-                fh.seek(int(offset))
-                samples.append(_whole_lines(fh.read(PROBE_BYTES), at_start=False, at_end=False))
+        if size > len(head):
+            last = max(size - PROBE_BYTES, 0)  # the tail is always probed
+            for offset in sorted({int(o) for o in np.linspace(min(len(head), last), last, PROBE_COUNT)}):
+                fh.seek(offset)
+                samples.append(_whole_lines(fh.read(PROBE_BYTES), at_start=False, at_end=offset == last))
     for encoding in ("utf-8", "gbk"):
         if all(_decodes(sample, encoding) for sample in samples):
             return encoding

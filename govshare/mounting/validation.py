@@ -276,7 +276,8 @@ def _mobile_ok(text: pa.Array) -> np.ndarray:
 
 def _to_text(item: ItemSpec, text: pa.Array, raw: pa.Array, report: _Report) -> pa.Array:
     if len(text) and _value_bytes_have_nul(text):
-        report.add(pc.match_substring(text, "\x00"), item, raw, "contains a NUL character (byte 0), which cannot be stored")
+        report.add(pc.match_substring(text, "\x00"), item, raw,
+                   "contains a NUL character (byte 0), which cannot be stored")
     if item.length and len(text) and (pc.max(pc.binary_length(text)).as_py() or 0) > item.length:
         report.add(pc.greater(pc.utf8_length(text), item.length), item, raw,
                    lambda v: f"longer than {item.length} characters ({len(v.strip())})")

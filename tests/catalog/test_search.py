@@ -66,7 +66,8 @@ def test_ranking_prefers_name_matches(client, searchable):
     names = _names(result)
     assert set(names[:2]) == {"婚姻登记信息", "收养登记信息"}
     scores = [i["score"] for i in result["items"]]
-    assert scores == sorted(scores, reverse=True)
+    # Name matches first, each tier ranked by relevance.
+    assert scores[:2] == sorted(scores[:2], reverse=True) and scores[2:] == sorted(scores[2:], reverse=True)
 
 
 def test_single_character_and_no_match(client, searchable):
@@ -92,6 +93,10 @@ def test_filters_and_paging(client, searchable):
     assert _names(_search(client, headers, share_type="unconditional")) == ["不动产权属信息"]
     assert _names(_search(client, headers, open_type="open")) == ["公共停车场名录"]
     assert _search(client, headers, mounted=True)["total"] == 0
+    assert _search(client, headers, q="信息", mounted=False)["total"] == 4
+    assert _names(_search(client, headers, q="信息", provider=bdc["code"])) == ["不动产权属信息"]
+    assert _search(client, headers, q="登记", share_type="unconditional")["total"] == 0
+    assert _search(client, headers, q="登记", provider="no-such-org")["total"] == 0
     page1 = _search(client, headers, limit=2, offset=0)
     page2 = _search(client, headers, limit=2, offset=2)
     assert page1["total"] == 5 and len(page1["items"]) == 2
