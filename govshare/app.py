@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
@@ -13,6 +14,20 @@ from govshare.core.errors import install_error_handlers
 from govshare.mounting.endpoints import router as mounting_router
 from govshare.orgs.endpoints import oauth_router
 from govshare.orgs.endpoints import router as orgs_router
+from govshare.web.pages import mount_static
+from govshare.web.pages import router as web_router
+
+
+@asynccontextmanager
+async def lifespan(_app: FastAPI):
+    """Start the database-pull scheduler when GOVSHARE_SCHEDULER=1 (`govshare serve`); stop it on shutdown."""
+    from govshare.mounting import scheduler
+    running = scheduler.start_if_enabled()
+    try:
+        yield
+    finally:
+        if running is not None:
+            running.stop()
 
 
 def create_app() -> FastAPI:
@@ -26,19 +41,15 @@ def create_app() -> FastAPI:
         openapi_url="/api/v1/openapi.json",
         docs_url="/api/v1/docs",
         redoc_url=None,
+        lifespan=lifespan,
     )
     install_error_handlers(app)
     app.include_router(oauth_router)
     app.include_router(orgs_router)
     app.include_router(catalog_router)
     app.include_router(mounting_router)
-    try:
-        from govshare.web.pages import router as web_router, mount_static
-    except ImportError:  # console not built yet
-        web_router = None
-    if web_router is not None:
-        mount_static(app)
-        app.include_router(web_router)
+    mount_static(app)
+    app.include_router(web_router)
 
     @app.get("/healthz", tags=["ops"])
     def healthz():

@@ -176,6 +176,40 @@ def client_create(org: str = typer.Option(..., help="Org credit code or short na
     _emit(out, as_json, f"client_id={out['client_id']}\nclient_secret={out['client_secret']}  (shown once)")
 
 
+@mount_app.command("pull")
+def mount_pull(entry: str = typer.Argument(..., help="Entry id or code"),
+               full: Optional[bool] = typer.Option(None, "--full/--incremental",
+                                                   help="Force a full (replace) or an incremental (upsert) pull; "
+                                                        "default: incremental, with a periodic full pull"),
+               as_json: bool = typer.Option(False, "--json")):
+    """Pull an entry's database source now, as the platform operator; prints the load report."""
+    from govshare.mounting import sources
+    from govshare.mounting.schemas import LoadReport
+    try:
+        record = sources.pull(entry, None, full)
+    except GovShareError as exc:
+        _fail(exc, as_json)
+    out = LoadReport.model_validate(record).model_dump(mode="json")
+    _emit(out, as_json, f"{out['status']} ({out['mode']}): {out['rows_read']} rows read, {out['inserted']} inserted, "
+                        f"{out['updated']} updated, {out['deleted']} deleted, {out['unchanged']} unchanged "
+                        f"[load {out['id']}]")
+
+
+@mount_app.command("run-due")
+def mount_run_due(max_pulls: int = typer.Option(20, "--max", help="At most this many pulls in this pass."),
+                  as_json: bool = typer.Option(False, "--json")):
+    """One scheduler pass (for cron): pull the sources whose schedule is due, unless a server holds the lease."""
+    from govshare.mounting import sources
+    out = sources.run_due_pulls(max_pulls, release=True)
+    if not out["lease"]:
+        text = "another process holds the mount-scheduler lease; nothing done"
+    else:
+        text = "\n".join(f"{p['entry_id']}: {p['status']}" + (f" ({p.get('error')}: {p.get('message')})"
+                                                               if p["status"] != "succeeded" else "")
+                         for p in out["pulls"]) or "no pulls due"
+    _emit(out, as_json, text)
+
+
 def _validation_error(exc) -> GovShareError:
     from govshare.core.errors import InvalidInput
     details = [{"field": ".".join(str(p) for p in e["loc"]), "reason": e["msg"]} for e in exc.errors()]

@@ -43,6 +43,7 @@ RESERVED_PREFIX = "zz"
 FACET_PREFIX = "zzf"
 NAME_PREFIX = "zzn"
 RANKED_TIER_MAX = 1000
+DENSE_SHARE = 0.1
 # Status values other than "published" are rare: a published-only filter excludes them instead of
 # intersecting with the (huge) list of published entries.
 STATUSES = ("draft", "published", "withdrawn")
@@ -205,7 +206,7 @@ class _Sqlite:
                                {"q": expr}).scalar_one()
 
     @staticmethod
-    def page(session: Session, expr: str, ranked: bool, limit: int, offset: int) -> list[Hit]:
+    def page(session: Session, expr: str, ranked: bool, limit: int, offset: int, hits: int) -> list[Hit]:
         order = f"bm25(catalog_search, {SQLITE_WEIGHTS})" if ranked else "catalog_search.rowid DESC"
         rows = session.execute(text(
             f"SELECT d.entry_id, -bm25(catalog_search, {SQLITE_WEIGHTS}) AS score FROM catalog_search "
@@ -216,11 +217,13 @@ class _Sqlite:
 
 
 class _Postgres:
+    """tsquery over the GIN index. Only positive lexemes, so the index answers without rechecking
+    each row's tsvector (negation or weight labels would force reading every hit from the heap)."""
+
     def __init__(self, terms: list[tuple[str, bool]], facets: FacetFilter):
         def conj(toks: list[tuple[str, bool]]) -> str:
             return " & ".join(_pg_quote(tok) + (":*" if prefix else "") for tok, prefix in toks)
-        filters = "".join(" & " + _pg_quote(t) for t in facets.required())
-        filters += "".join(" & !" + _pg_quote(t) for t in facets.excluded())
+        filters = "".join(" & " + _pg_quote(facet_token(k, v)) for k, v in facets.values.items() if v is not None)
         names = conj([(NAME_PREFIX + tok, prefix) for tok, prefix in terms])
         self.rank_query = conj(terms)
         self.all = self.rank_query + filters
@@ -232,12 +235,24 @@ class _Postgres:
         return session.execute(text("SELECT count(*) FROM catalog_search WHERE doc @@ CAST(:q AS tsquery)"),
                                {"q": expr}).scalar_one()
 
-    def page(self, session: Session, expr: str, ranked: bool, limit: int, offset: int) -> list[Hit]:
-        order = "score DESC, entry_id DESC" if ranked else "entry_id DESC"
-        rows = session.execute(text(
-            f"SELECT entry_id, ts_rank(doc, CAST(:r AS tsquery)) AS score FROM catalog_search "
-            f"WHERE doc @@ CAST(:q AS tsquery) ORDER BY {order} LIMIT :limit OFFSET :offset"),
-            {"q": expr, "r": self.rank_query, "limit": limit, "offset": offset})
+    def page(self, session: Session, expr: str, ranked: bool, limit: int, offset: int, hits: int) -> list[Hit]:
+        sql = (f"SELECT entry_id, ts_rank(doc, CAST(:r AS tsquery)) AS score FROM catalog_search "
+               f"WHERE doc @@ CAST(:q AS tsquery) ORDER BY {'score DESC, entry_id DESC' if ranked else 'entry_id DESC'} "
+               f"LIMIT :limit OFFSET :offset")
+        params = {"q": expr, "r": self.rank_query, "limit": limit, "offset": offset}
+        documents = session.execute(text(
+            "SELECT GREATEST(reltuples, 1) FROM pg_class WHERE oid = 'catalog_search'::regclass")).scalar_one()
+        if ranked or hits < DENSE_SHARE * documents:
+            rows = session.execute(text(sql), params).all()
+        else:
+            # A dense tier (a tenth of all entries or more): walking the primary key backwards finds a
+            # page within a few dozen rows, while the planner, multiplying term selectivities, expects
+            # almost no hits and would fetch and sort every one of them.
+            session.execute(text("SET LOCAL enable_bitmapscan = off"))
+            try:
+                rows = session.execute(text(sql), params).all()
+            finally:
+                session.execute(text("SET LOCAL enable_bitmapscan = on"))
         return [Hit(r.entry_id, float(r.score)) for r in rows]
 
 
@@ -255,8 +270,8 @@ def search(session: Session, query: str, facet_filter: FacetFilter, limit: int, 
     tier2 = total - tier1
     hits: list[Hit] = []
     if offset < tier1:
-        hits += engine.page(session, engine.tier1, tier1 <= RANKED_TIER_MAX, limit, offset)
+        hits += engine.page(session, engine.tier1, tier1 <= RANKED_TIER_MAX, limit, offset, tier1)
     rest = limit - len(hits)
     if rest > 0 and tier2 > 0:
-        hits += engine.page(session, engine.tier2, tier2 <= RANKED_TIER_MAX, rest, max(0, offset - tier1))
+        hits += engine.page(session, engine.tier2, tier2 <= RANKED_TIER_MAX, rest, max(0, offset - tier1), tier2)
     return hits, total

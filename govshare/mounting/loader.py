@@ -117,7 +117,9 @@ def _insert_rows(conn: Connection, table: str, columns: list[str], arrays: list[
     cols = ", ".join(f'"{c}"' for c in columns)
     if conn.dialect.name == "sqlite":
         placeholders = ", ".join("?" * len(columns))
-        rows = zip(*[_sqlite_column(a) for a in arrays])
+        converted: dict[int, list] = {}  # a single text key is the key item's own array: convert once
+        rows = zip(*[converted[id(a)] if id(a) in converted else converted.setdefault(id(a), _sqlite_column(a))
+                     for a in arrays])
         raw.executemany(f'INSERT INTO "{table}" ({cols}) VALUES ({placeholders})', rows)
         return
     buf = io.BytesIO()

@@ -255,6 +255,10 @@ def _create_search_index() -> None:
         op.execute("CREATE TABLE catalog_search (entry_id VARCHAR(32) PRIMARY KEY "
                    "REFERENCES catalog_entries(id) ON DELETE CASCADE, doc TSVECTOR NOT NULL)")
         op.execute("CREATE INDEX ix_catalog_search_doc ON catalog_search USING GIN (doc)")
+        # Keep the heap rows small (documents go to TOAST): a count or a page visits one heap row
+        # per hit for visibility, and tens of thousands of hits must fit in few pages.
+        op.execute("ALTER TABLE catalog_search ALTER COLUMN doc SET STORAGE EXTERNAL")
+        op.execute("ALTER TABLE catalog_search SET (toast_tuple_target = 128)")
 
 
 
