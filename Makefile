@@ -23,6 +23,7 @@ demo: $(STAMP)
 
 ## Run the whole test suite (SQLite by default; GOVSHARE_DATABASE_URL=postgresql://... for PostgreSQL)
 test: $(STAMP)
+	$(BIN)/ruff check govshare tests bench scripts
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 bench: $(STAMP)

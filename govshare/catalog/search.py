@@ -172,15 +172,6 @@ def index_document(session: Session, entry_id: str, fields: dict[str, str], face
         )
 
 
-def remove_document(session: Session, entry_id: str) -> None:
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(text("DELETE FROM catalog_search WHERE rowid = (SELECT doc_id FROM catalog_search_docs "
-                             "WHERE entry_id = :id)"), {"id": entry_id})
-        session.execute(text("DELETE FROM catalog_search_docs WHERE entry_id = :id"), {"id": entry_id})
-    else:
-        session.execute(text("DELETE FROM catalog_search WHERE entry_id = :id"), {"id": entry_id})
-
-
 # ---- searching ---------------------------------------------------------------------------------
 
 @dataclass

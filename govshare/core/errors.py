@@ -76,13 +76,6 @@ class RateLimited(GovShareError):
     code = "rate_limited"
 
 
-def field_error(field: str, message: str, value: Any = None) -> InvalidInput:
-    detail = {"field": field, "reason": message}
-    if value is not None:
-        detail["value"] = value
-    return InvalidInput(f"{field}: {message}", details=[detail])
-
-
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(GovShareError)
     async def _govshare(_request: Request, exc: GovShareError):

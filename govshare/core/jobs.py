@@ -6,7 +6,7 @@ import os
 import socket
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, delete, select, update
+from sqlalchemy import String, delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -21,10 +21,6 @@ class JobLease(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     holder: Mapped[str] = mapped_column(String(128))
     expires_at: Mapped[datetime] = mapped_column()
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=utcnow().tzinfo)
 
 
 def try_acquire(session: Session, name: str, seconds: float, holder: str = HOLDER) -> bool:
@@ -54,8 +50,3 @@ def try_acquire(session: Session, name: str, seconds: float, holder: str = HOLDE
 
 def release(session: Session, name: str, holder: str = HOLDER) -> None:
     session.execute(delete(JobLease).where(JobLease.name == name, JobLease.holder == holder))
-
-
-def lease_holder(session: Session, name: str) -> tuple[str, datetime] | None:
-    row = session.scalar(select(JobLease).where(JobLease.name == name))
-    return (row.holder, _aware(row.expires_at)) if row else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import entry_body, person_items
+from tests.conftest import person_items
 
 
 @pytest.fixture()
