@@ -14,6 +14,8 @@ Two paths:
 from __future__ import annotations
 
 import io
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -111,15 +113,15 @@ def _sqlite_column(arr: pa.Array) -> list:
     return arr.to_pylist()
 
 
-def _insert_rows(conn: Connection, table: str, columns: list[str], arrays: list[pa.Array]) -> None:
-    """Bulk insert through the driver's fastest path: executemany on SQLite, COPY on PostgreSQL."""
+def _insert_rows(conn: Connection, table: str, columns: list[str], arrays: list[pa.Array | list]) -> None:
+    """Bulk insert through the driver's fastest path: executemany on SQLite, COPY on PostgreSQL.
+
+    For SQLite a column may come already converted to Python values (see `_prefetch`)."""
     raw = conn.connection.driver_connection
     cols = ", ".join(f'"{c}"' for c in columns)
     if conn.dialect.name == "sqlite":
         placeholders = ", ".join("?" * len(columns))
-        converted: dict[int, list] = {}  # a single text key is the key item's own array: convert once
-        rows = zip(*[converted[id(a)] if id(a) in converted else converted.setdefault(id(a), _sqlite_column(a))
-                     for a in arrays])
+        rows = zip(*[_sqlite_column(a) if isinstance(a, pa.Array) else a for a in arrays])
         raw.executemany(f'INSERT INTO "{table}" ({cols}) VALUES ({placeholders})', rows)
         return
     buf = io.BytesIO()
@@ -127,6 +129,58 @@ def _insert_rows(conn: Connection, table: str, columns: list[str], arrays: list[
                     write_options=pacsv.WriteOptions(include_header=False, quoting_style="needed"))
     with raw.cursor() as cur, cur.copy(f'COPY "{table}" ({cols}) FROM STDIN WITH (FORMAT csv)') as copy:
         copy.write(buf.getvalue())
+
+
+class _Failed:
+    def __init__(self, exc: BaseException):
+        self.exc = exc
+
+
+_DONE = object()
+
+
+def _prefetch(conn: Connection, batches: Iterator[tuple[int, pa.RecordBatch]], depth: int = 2
+              ) -> Iterator[tuple[int, pa.RecordBatch, list]]:
+    """Read, validate and (for SQLite) convert the next batches in a thread while this one is written.
+
+    Parsing and numpy work release the GIL, and so does SQLite while it writes a row, so the two
+    overlap on a multi-core machine. The database connection stays in the calling thread.
+    """
+    convert = conn.dialect.name == "sqlite"
+    slots: queue.Queue = queue.Queue(depth)
+    stop = threading.Event()
+
+    def put(item) -> None:
+        while not stop.is_set():
+            try:
+                slots.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def produce() -> None:
+        try:
+            for first_row, batch in batches:
+                if stop.is_set():
+                    return
+                put((first_row, batch, [_sqlite_column(c) for c in batch.columns] if convert else list(batch.columns)))
+            put(_DONE)
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            put(_Failed(exc))
+
+    worker = threading.Thread(target=produce, name="govshare-load-reader", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = slots.get()
+            if item is _DONE:
+                return
+            if isinstance(item, _Failed):
+                raise item.exc
+            yield item
+    finally:
+        stop.set()
+        worker.join(timeout=30)
 
 
 def _null_safe_equal(conn: Connection, a: str, b: str) -> str:
@@ -183,20 +237,23 @@ def _load_into_empty(conn: Connection, entry: CatalogEntry, items: list[ItemSpec
                      load_id: str, outcome: LoadOutcome) -> None:
     base = entry.last_seq
     seq = base
-    columns = ["_key", "_seq", *_item_columns(items)]
-    for _first_row, batch in source(outcome):
+    key = store.key_column(items)
+    own_key = key == "_key"
+    columns = (["_key"] if own_key else []) + ["_seq", *_item_columns(items)]
+    for _first_row, batch, values in _prefetch(conn, source(outcome)):
         outcome.rows_read += batch.num_rows
         if outcome.error_count:
             continue  # keep validating to report every error, but write nothing more
         seqs = pa.array(range(seq + 1, seq + 1 + batch.num_rows), pa.int64())
-        _insert_rows(conn, entry.data_table, columns, [key_array(batch, items), seqs, *batch.columns])
+        keys = [key_array(batch, items)] if own_key else []
+        _insert_rows(conn, entry.data_table, columns, [*keys, seqs, *values])
         seq += batch.num_rows
     if outcome.error_count:
         raise _Abort()  # rolls back the savepoint; caller raises LoadRejected
     if seq > base:
         conn.execute(text(
             "INSERT INTO data_changes (entry_id, seq, op, key, load_id) "
-            f"SELECT :entry, _seq, 'insert', _key, :load FROM \"{entry.data_table}\""),
+            f"SELECT :entry, _seq, 'insert', \"{key}\", :load FROM \"{entry.data_table}\""),
             {"entry": entry.id, "load": load_id})
         outcome.inserted = seq - base
         outcome.first_seq, outcome.last_seq = base + 1, seq
@@ -217,18 +274,19 @@ def _load_via_staging(conn: Connection, entry: CatalogEntry, items: list[ItemSpe
     conn.execute(text(f'CREATE TEMP TABLE "{stg}" (_key TEXT NOT NULL, _row BIGINT NOT NULL, _op TEXT, '
                       f'_seq BIGINT, {ddl}){suffix}'))
     try:
-        for first_row, batch in source(outcome):
+        for first_row, batch, values in _prefetch(conn, source(outcome)):
             outcome.rows_read += batch.num_rows
             if outcome.error_count:
                 continue
             rows = pa.array(range(first_row, first_row + batch.num_rows), pa.int64())
-            _insert_rows(conn, stg, ["_key", "_row", *cols], [key_array(batch, items), rows, *batch.columns])
+            _insert_rows(conn, stg, ["_key", "_row", *cols], [key_array(batch, items), rows, *values])
         if outcome.error_count:
             return
         conn.execute(text(f'CREATE INDEX "ix_{stg}_key" ON "{stg}" (_key)'))
-        if _duplicate_keys(conn, stg, items, outcome) or (mode == "append" and _existing_keys(conn, stg, target, items, outcome)):
+        if _duplicate_keys(conn, stg, items, outcome) or (
+                mode == "append" and _existing_keys(conn, stg, target, items, outcome)):
             return
-        _merge(conn, entry, stg, cols, mode, load_id, outcome)
+        _merge(conn, entry, stg, items, mode, load_id, outcome)
     finally:
         conn.execute(text(f'DROP TABLE IF EXISTS "{stg}"'))
 
@@ -260,13 +318,15 @@ def _duplicate_keys(conn: Connection, stg: str, items: list[ItemSpec], outcome: 
 
 def _existing_keys(conn: Connection, stg: str, target: str, items: list[ItemSpec], outcome: LoadOutcome) -> bool:
     cap = get_settings().load_error_cap
+    key = store.key_column(items)
     total = conn.execute(text(
-        f'SELECT COUNT(*) FROM "{stg}" s WHERE EXISTS (SELECT 1 FROM "{target}" t WHERE t._key = s._key)')).scalar_one()
+        f'SELECT COUNT(*) FROM "{stg}" s WHERE EXISTS (SELECT 1 FROM "{target}" t WHERE t."{key}" = s._key)')
+    ).scalar_one()
     if not total:
         return False
     column, label = _key_label(items)
     rows = conn.execute(text(
-        f'SELECT s._row, s._key FROM "{stg}" s WHERE EXISTS (SELECT 1 FROM "{target}" t WHERE t._key = s._key) '
+        f'SELECT s._row, s._key FROM "{stg}" s WHERE EXISTS (SELECT 1 FROM "{target}" t WHERE t."{key}" = s._key) '
         f'ORDER BY s._row LIMIT :cap'), {"cap": cap}).all()
     outcome.add_errors([
         {"row": r._row, "column": column, "label": label, "value": r._key.replace(store.KEY_SEPARATOR, "+"),
@@ -275,16 +335,18 @@ def _existing_keys(conn: Connection, stg: str, target: str, items: list[ItemSpec
     return True
 
 
-def _merge(conn: Connection, entry: CatalogEntry, stg: str, cols: list[str], mode: str, load_id: str,
+def _merge(conn: Connection, entry: CatalogEntry, stg: str, items: list[ItemSpec], mode: str, load_id: str,
            outcome: LoadOutcome) -> None:
     target = entry.data_table
+    cols = _item_columns(items)
+    key = store.key_column(items)
     params = {"entry": entry.id, "load": load_id}
     conn.execute(text(
-        f'UPDATE "{stg}" SET _op = \'i\' WHERE NOT EXISTS (SELECT 1 FROM "{target}" t WHERE t._key = "{stg}"._key)'))
+        f'UPDATE "{stg}" SET _op = \'i\' WHERE NOT EXISTS (SELECT 1 FROM "{target}" t WHERE t."{key}" = "{stg}"._key)'))
     same = " AND ".join(_null_safe_equal(conn, f't."{c}"', f'"{stg}"."{c}"') for c in cols)
     conn.execute(text(
         f'UPDATE "{stg}" SET _op = \'u\' WHERE _op IS NULL AND EXISTS (SELECT 1 FROM "{target}" t '
-        f'WHERE t._key = "{stg}"._key AND NOT ({same}))'))
+        f'WHERE t."{key}" = "{stg}"._key AND NOT ({same}))'))
     base = entry.last_seq
     conn.execute(text(
         f'UPDATE "{stg}" SET _seq = r.n + :base FROM (SELECT _row, ROW_NUMBER() OVER (ORDER BY _row) AS n '
@@ -299,10 +361,10 @@ def _merge(conn: Connection, entry: CatalogEntry, stg: str, cols: list[str], mod
         f"SELECT :entry, _seq, CASE _op WHEN 'i' THEN 'insert' ELSE 'update' END, _key, :load "
         f'FROM "{stg}" WHERE _op IS NOT NULL'), params)
     if mode == "replace":
-        missing = f'NOT EXISTS (SELECT 1 FROM "{stg}" s WHERE s._key = "{target}"._key)'
+        missing = f'NOT EXISTS (SELECT 1 FROM "{stg}" s WHERE s._key = "{target}"."{key}")'
         result = conn.execute(text(
             "INSERT INTO data_changes (entry_id, seq, op, key, load_id) "
-            f"SELECT :entry, :base + ROW_NUMBER() OVER (ORDER BY _key), 'delete', _key, :load "
+            f'SELECT :entry, :base + ROW_NUMBER() OVER (ORDER BY "{key}"), \'delete\', "{key}", :load '
             f'FROM "{target}" WHERE {missing}'), {**params, "base": seq})
         outcome.deleted = result.rowcount
         conn.execute(text(f'DELETE FROM "{target}" WHERE {missing}'))
@@ -310,10 +372,11 @@ def _merge(conn: Connection, entry: CatalogEntry, stg: str, cols: list[str], mod
     assignments = ", ".join(f'"{c}" = s."{c}"' for c in cols)
     conn.execute(text(
         f'UPDATE "{target}" SET {assignments}, _seq = s._seq FROM "{stg}" s '
-        f'WHERE s._key = "{target}"._key AND s._op = \'u\''))
+        f'WHERE s._key = "{target}"."{key}" AND s._op = \'u\''))
     col_list = ", ".join(f'"{c}"' for c in cols)
+    own_key = "_key, " if key == "_key" else ""
     conn.execute(text(
-        f'INSERT INTO "{target}" (_key, _seq, {col_list}) SELECT _key, _seq, {col_list} FROM "{stg}" '
+        f'INSERT INTO "{target}" ({own_key}_seq, {col_list}) SELECT {own_key}_seq, {col_list} FROM "{stg}" '
         f"WHERE _op = 'i'"))
     if seq > base:
         outcome.first_seq, outcome.last_seq = base + 1, seq

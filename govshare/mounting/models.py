@@ -57,6 +57,9 @@ class DataChange(Base):
     key: Mapped[str] = mapped_column(Text)
     load_id: Mapped[str] = mapped_column(String(32))
 
+    # Clustered on (entry_id, seq) in SQLite too: one B-tree instead of a table plus its key index.
+    __table_args__ = {"sqlite_with_rowid": False}
+
 
 class DatabaseSource(Base):
     """A department database an entry is mounted to; pulled on demand and on its schedule."""

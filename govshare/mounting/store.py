@@ -1,7 +1,9 @@
 """Physical tables of mounted data: one table per entry, columns from its items.
 
-Every data table has `_key` (the entry's key items as one canonical text, unique) and `_seq`
-(the change sequence number that last touched the row), besides one column per item.
+Every data table has one column per item, `_seq` (the change sequence number that last touched the
+row) and a unique key column: the key item itself when the entry has a single text key (the common
+case: an ID number, a credit code, a certificate number), otherwise `_key`, the key items joined as
+one canonical text.
 """
 
 from __future__ import annotations
@@ -42,16 +44,25 @@ def column_for(item: ItemSpec) -> Column:
     return Column(item.name, sql_type, nullable=True)
 
 
+def key_column(items: list[ItemSpec]) -> str:
+    """The unique key column of an entry's data table."""
+    keys = [i for i in items if i.is_key]
+    return keys[0].name if len(keys) == 1 and keys[0].data_type == "C" else "_key"
+
+
 def data_table(name: str, items: list[ItemSpec]) -> Table:
     """The SQLAlchemy Table for an entry's data (a fresh MetaData each time: items can change)."""
-    table = Table(
-        name, MetaData(),
-        Column("_key", Text, nullable=False, unique=True),
-        Column("_seq", BigInteger, nullable=False),
-        *[column_for(i) for i in items],
-    )
+    key = key_column(items)
+    columns = [column_for(i) for i in items]
+    if key == "_key":
+        columns.insert(0, Column("_key", Text, nullable=False, unique=True))
+    else:
+        for col in columns:
+            if col.name == key:
+                col.unique, col.nullable = True, False
+    table = Table(name, MetaData(), Column("_seq", BigInteger, nullable=False), *columns)
     keys = [i for i in items if i.is_key]
-    if len(keys) > 1:  # a single key is served by the unique _key index itself
+    if len(keys) > 1:  # a single key is served by the unique key column itself
         for item in keys:
             Index(f"ix_{name}_{item.name}", table.c[item.name])
     return table

@@ -8,6 +8,8 @@ from sqlalchemy import select, text
 
 from govshare.catalog.models import CatalogEntry
 from govshare.core.database import session_scope
+from govshare.catalog import service as catalog
+from govshare.mounting import store
 from govshare.mounting.models import DataChange
 from tests.conftest import make_id_number
 
@@ -32,13 +34,14 @@ def to_csv(rows: list[list[str]], header: list[str] = HEADER, encoding: str = "u
 
 
 def data_rows(entry_id: str) -> dict[str, dict]:
-    """The entry's mounted rows keyed by _key, read straight from its table."""
+    """The entry's mounted rows keyed by their key, read straight from its table."""
     with session_scope(read_only=True) as session:
         entry = session.get(CatalogEntry, entry_id)
         if not entry.data_table:
             return {}
+        key = store.key_column(catalog.item_specs(entry))
         result = session.execute(text(f'SELECT * FROM "{entry.data_table}"')).mappings().all()
-        return {r["_key"]: dict(r) for r in result}
+        return {r[key]: dict(r) for r in result}
 
 
 def changes(entry_id: str) -> list[tuple[int, str, str]]:

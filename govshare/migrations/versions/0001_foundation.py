@@ -38,7 +38,8 @@ def upgrade() -> None:
     sa.Column('op', sa.String(length=8), nullable=False),
     sa.Column('key', sa.Text(), nullable=False),
     sa.Column('load_id', sa.String(length=32), nullable=False),
-    sa.PrimaryKeyConstraint('entry_id', 'seq', name=op.f('pk_data_changes'))
+    sa.PrimaryKeyConstraint('entry_id', 'seq', name=op.f('pk_data_changes')),
+    sqlite_with_rowid=False,
     )
     op.create_table('job_leases',
     sa.Column('name', sa.String(length=64), nullable=False),
