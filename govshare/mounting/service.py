@@ -185,12 +185,27 @@ def _fill(record: DataLoad, outcome: loader.LoadOutcome, info: dict, status: str
     record.duration_ms = loader.elapsed_ms(started)
 
 
+def may_load(principal: Principal, entry: CatalogEntry) -> bool:
+    try:
+        require_data_writer(principal, entry)
+    except GovShareError:
+        return False
+    return True
+
+
 def list_loads(session: Session, entry_id: str, principal: Principal, limit: int = 20, offset: int = 0):
+    """Load reports of an entry, newest first. Rejected values can be personal data (an ID number
+    with a wrong check digit), so only those who may load the entry see the problem lists; everyone
+    else sees the counts."""
     entry = catalog.get_entry(session, entry_id, principal)
     stmt = select(DataLoad).where(DataLoad.entry_id == entry.id)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.order_by(DataLoad.started_at.desc()).limit(limit).offset(offset)).all()
-    return list(rows), total
+    rows = list(session.scalars(stmt.order_by(DataLoad.started_at.desc()).limit(limit).offset(offset)))
+    if not may_load(principal, entry):
+        for row in rows:
+            session.expunge(row)  # redact a detached copy, never the stored report
+            row.errors, row.warnings = [], []
+    return rows, total
 
 
 def check_mode(mode: str) -> str:

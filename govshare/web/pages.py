@@ -21,7 +21,7 @@ from govshare.catalog.vocab import Category, EntryStatus, OpenType, ShareType
 from govshare.core import i18n
 from govshare.core.config import get_settings
 from govshare.core.database import session_scope
-from govshare.core.errors import Forbidden, GovShareError, InvalidInput, Unauthorized
+from govshare.core.errors import GovShareError, InvalidInput, Unauthorized
 from govshare.core.i18n import N_
 from govshare.mounting import loader
 from govshare.mounting import service as mounting
@@ -236,11 +236,7 @@ def _display_value(lang: str, value, vocabulary: str | None) -> str:
 
 
 def _can_load(viewer: Viewer, entry) -> bool:
-    try:
-        mounting.require_data_writer(viewer.principal, entry)
-    except Forbidden:
-        return False
-    return True
+    return mounting.may_load(viewer.principal, entry)
 
 
 def entry_page(request: Request, session: Session, viewer: Viewer, entry_id: str, *, report=None,

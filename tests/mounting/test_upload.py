@@ -140,7 +140,7 @@ def test_replace_upsert_append_and_change_log(client, provider_entry):
     assert len(changes(entry["id"])) == before and report["first_seq"] is None
 
 
-def test_load_reports_are_listed(client, provider_entry):
+def test_load_reports_are_listed(client, provider_entry, platform):
     entry, headers = provider_entry
     upload(client, entry, headers, to_csv(person_rows(3)))
     bad = person_rows(1)
@@ -150,3 +150,10 @@ def test_load_reports_are_listed(client, provider_entry):
     assert listed["total"] == 2
     assert [r["status"] for r in listed["items"]] == ["failed", "succeeded"]
     assert listed["items"][0]["errors"][0]["column"] == "id_number"
+    # Another department sees that loads happened, not the rejected values (personal data).
+    other = platform.headers(platform.org(), ["data:read"])
+    seen = client.get(f"/api/v1/catalog/entries/{entry['id']}/loads", headers=other).json()
+    assert seen["total"] == 2 and seen["items"][0]["error_count"] == 1
+    assert seen["items"][0]["errors"] == [] and bad[0][0] not in str(seen)
+    again = client.get(f"/api/v1/catalog/entries/{entry['id']}/loads", headers=headers).json()
+    assert again["items"][0]["errors"][0]["value"] == bad[0][0]
