@@ -1,0 +1,55 @@
+"""`govshare demo` builds a usable city once and reuses it (in its own data directory, on SQLite)."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+import textwrap
+
+CHECK = textwrap.dedent("""
+    import json, sys
+    from fastapi.testclient import TestClient
+    from govshare.app import create_app
+    creds = json.load(open(sys.argv[1]))
+    with TestClient(create_app()) as http:
+        admin = next(l for l in creds["logins"] if "platform_admin" in l["roles"])
+        assert http.post("/api/v1/auth/login", json={"username": admin["username"],
+                                                     "password": admin["password"]}).status_code == 200
+        found = http.get("/api/v1/catalog/entries", params={"q": "婚姻"}).json()
+        mounted = http.get("/api/v1/catalog/entries", params={"mounted": "true", "limit": 200}).json()
+        unmounted = http.get("/api/v1/catalog/entries", params={"mounted": "false", "limit": 200}).json()
+        client = creds["api_clients"][0]
+        token = http.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": client["client_id"],
+                                                "client_secret": client["client_secret"]})
+        print(json.dumps({"marriage_hits": found["total"], "mounted": mounted["total"],
+                          "unmounted": unmounted["total"], "token": token.status_code,
+                          "orgs": http.get("/api/v1/orgs", params={"limit": 100}).json()["total"]}))
+""")
+
+
+def _run(args, env):
+    return subprocess.run([sys.executable, *args], env=env, capture_output=True, text=True, timeout=600)
+
+
+def test_demo_city_builds_and_is_reused(tmp_path):
+    env = {**os.environ, "GOVSHARE_DATA_DIR": str(tmp_path), "GOVSHARE_SECRET_KEY": "demo-test-" + "k" * 40}
+    env.pop("GOVSHARE_DATABASE_URL", None)  # the demo is the embedded default
+    built = _run(["-m", "govshare.cli", "demo", "--no-serve", "--scale", "0.02"], env)
+    assert built.returncode == 0, built.stderr[-3000:]
+    assert "platform_admin" in built.stdout and "http://127.0.0.1:8000/" in built.stdout
+    creds_path = tmp_path / "demo-credentials.json"
+    assert stat.S_IMODE(creds_path.stat().st_mode) == 0o600
+    creds = json.loads(creds_path.read_text())
+    assert len(creds["logins"]) >= 60 and len(creds["api_clients"]) >= 20
+
+    checked = _run(["-c", CHECK, str(creds_path)], env)
+    assert checked.returncode == 0, checked.stderr[-3000:]
+    facts = json.loads(checked.stdout.strip().splitlines()[-1])
+    assert facts["marriage_hits"] >= 1 and facts["token"] == 200 and facts["orgs"] >= 20
+    assert facts["mounted"] > 50 and facts["unmounted"] > 10  # some entries deliberately unmounted
+
+    again = _run(["-m", "govshare.cli", "demo", "--no-serve"], env)
+    assert again.returncode == 0 and "reusing" in again.stdout
