@@ -14,8 +14,6 @@ Two paths:
 from __future__ import annotations
 
 import io
-import queue
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -116,7 +114,7 @@ def _sqlite_column(arr: pa.Array) -> list:
 def _insert_rows(conn: Connection, table: str, columns: list[str], arrays: list[pa.Array | list]) -> None:
     """Bulk insert through the driver's fastest path: executemany on SQLite, COPY on PostgreSQL.
 
-    For SQLite a column may come already converted to Python values (see `_prefetch`)."""
+    For SQLite a column may come already converted to Python values (see `_prepared`)."""
     raw = conn.connection.driver_connection
     cols = ", ".join(f'"{c}"' for c in columns)
     if conn.dialect.name == "sqlite":
@@ -131,56 +129,15 @@ def _insert_rows(conn: Connection, table: str, columns: list[str], arrays: list[
         copy.write(buf.getvalue())
 
 
-class _Failed:
-    def __init__(self, exc: BaseException):
-        self.exc = exc
-
-
-_DONE = object()
-
-
-def _prefetch(conn: Connection, batches: Iterator[tuple[int, pa.RecordBatch]], depth: int = 2
+def _prepared(conn: Connection, batches: Iterator[tuple[int, pa.RecordBatch]]
               ) -> Iterator[tuple[int, pa.RecordBatch, list]]:
-    """Read, validate and (for SQLite) convert the next batches in a thread while this one is written.
+    """Batches with their columns as the driver takes them (Python values for SQLite).
 
-    Parsing and numpy work release the GIL, and so does SQLite while it writes a row, so the two
-    overlap on a multi-core machine. The database connection stays in the calling thread.
-    """
+    (Converting in a second thread was measured: no gain, the work holds the GIL on both sides;
+    the reader already reads ahead in its own thread.)"""
     convert = conn.dialect.name == "sqlite"
-    slots: queue.Queue = queue.Queue(depth)
-    stop = threading.Event()
-
-    def put(item) -> None:
-        while not stop.is_set():
-            try:
-                slots.put(item, timeout=0.1)
-                return
-            except queue.Full:
-                continue
-
-    def produce() -> None:
-        try:
-            for first_row, batch in batches:
-                if stop.is_set():
-                    return
-                put((first_row, batch, [_sqlite_column(c) for c in batch.columns] if convert else list(batch.columns)))
-            put(_DONE)
-        except BaseException as exc:  # handed to the consumer, which re-raises it
-            put(_Failed(exc))
-
-    worker = threading.Thread(target=produce, name="govshare-load-reader", daemon=True)
-    worker.start()
-    try:
-        while True:
-            item = slots.get()
-            if item is _DONE:
-                return
-            if isinstance(item, _Failed):
-                raise item.exc
-            yield item
-    finally:
-        stop.set()
-        worker.join(timeout=30)
+    for first_row, batch in batches:
+        yield first_row, batch, [_sqlite_column(c) for c in batch.columns] if convert else list(batch.columns)
 
 
 def _null_safe_equal(conn: Connection, a: str, b: str) -> str:
@@ -240,7 +197,7 @@ def _load_into_empty(conn: Connection, entry: CatalogEntry, items: list[ItemSpec
     key = store.key_column(items)
     own_key = key == "_key"
     columns = (["_key"] if own_key else []) + ["_seq", *_item_columns(items)]
-    for _first_row, batch, values in _prefetch(conn, source(outcome)):
+    for _first_row, batch, values in _prepared(conn, source(outcome)):
         outcome.rows_read += batch.num_rows
         if outcome.error_count:
             continue  # keep validating to report every error, but write nothing more
@@ -274,7 +231,7 @@ def _load_via_staging(conn: Connection, entry: CatalogEntry, items: list[ItemSpe
     conn.execute(text(f'CREATE TEMP TABLE "{stg}" (_key TEXT NOT NULL, _row BIGINT NOT NULL, _op TEXT, '
                       f'_seq BIGINT, {ddl}){suffix}'))
     try:
-        for first_row, batch, values in _prefetch(conn, source(outcome)):
+        for first_row, batch, values in _prepared(conn, source(outcome)):
             outcome.rows_read += batch.num_rows
             if outcome.error_count:
                 continue
