@@ -155,3 +155,9 @@ def test_forged_flash_cookie_is_ignored(client):
         [{"kind": "error", "msgid": "Your account was locked", "args": {}}]).encode()).decode()
     client.cookies.set("gs_flash", payload + ".0123456789abcdef0123456789abcdef")
     assert "Your account was locked" not in client.get("/login").text
+
+
+def test_favicon_is_served(client):
+    resp = client.get("/favicon.ico")
+    assert resp.status_code == 200 and resp.headers["content-type"].startswith("image/svg+xml")
+    assert client.get("/static/favicon.svg").status_code == 200
