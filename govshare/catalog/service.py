@@ -303,7 +303,7 @@ def publish_entry(session: Session, entry_id: str, principal: Principal, note: s
     entry.publish_date = entry.publish_date or date.today()
     entry.updated_at = utcnow()
     session.flush()
-    _record_version(session, entry, previous, principal, note or "published")
+    _record_version(session, entry, previous, principal, note)
     reindex(session, entry)
     return entry
 
