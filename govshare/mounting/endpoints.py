@@ -31,6 +31,7 @@ async def upload_data(
     length = int(declared) if declared and declared.isdigit() else None
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("multipart/form-data"):
+        service.check_declared_size(declared, multipart=True)
         form = await request.form(max_part_size=service.get_settings().max_upload_bytes)
         upload = form.get("file")
         if upload is None or isinstance(upload, str):

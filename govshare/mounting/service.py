@@ -39,6 +39,17 @@ def check_can_load(entry_id: str, principal: Principal) -> None:
         require_data_writer(principal, catalog.get_entry(session, entry_id, principal))
 
 
+MULTIPART_OVERHEAD = 64 * 1024  # boundaries and the other form fields
+
+
+def check_declared_size(content_length: str | None, multipart: bool = False) -> None:
+    """Refuse a body whose declared length is past the limit before reading any of it."""
+    limit = get_settings().max_upload_bytes
+    if content_length and content_length.isdigit() and \
+            int(content_length) > limit + (MULTIPART_OVERHEAD if multipart else 0):
+        raise PayloadTooLarge(f"upload exceeds the limit of {limit} bytes", details={"limit": limit})
+
+
 @dataclass
 class SavedUpload:
     path: Path

@@ -309,6 +309,7 @@ async def upload(request: Request, entry_id: str):
         raise LoginRequired(f"/catalog/{entry_id}")
     # Refuse before reading a possibly large body: unknown entry, or not the provider.
     await run_in_threadpool(mounting.check_can_load, entry_id, viewer.principal)
+    mounting.check_declared_size(request.headers.get("content-length"), multipart=True)
     form = await request.form(max_files=1, max_fields=20)
     try:
         check_csrf(viewer, form.get("csrf_token"))
@@ -328,7 +329,7 @@ async def upload(request: Request, entry_id: str):
             while chunk := upload_file.file.read(1 << 20):
                 yield chunk
         try:
-            saved = await run_in_threadpool(mounting.save_stream, chunks(), None)
+            saved = await run_in_threadpool(mounting.save_stream, chunks(), None, upload_file.filename)
             record = await run_in_threadpool(mounting.load_upload, entry_id, saved, upload_file.filename, mode,
                                              viewer.principal)
         except GovShareError as exc:

@@ -194,3 +194,14 @@ def test_hostile_strings_are_stored_verbatim_or_rejected(client, loaded):
     rows[3][1] = "nul\x00byte"
     resp = upload(client, entry, headers, to_csv(rows))
     assert resp.status_code == 422
+
+
+def test_oversize_multipart_upload_is_413(client, loaded, monkeypatch):
+    entry, headers, _ = loaded
+    before_rows = data_rows(entry["id"])
+    monkeypatch.setattr(get_settings(), "max_upload_bytes", 200)
+    resp = client.put(f"/api/v1/catalog/entries/{entry['id']}/data", headers=headers,
+                      files={"file": ("big.csv", to_csv(person_rows(20, start=80)), "text/csv")})
+    assert resp.status_code == 413, resp.text
+    assert resp.json()["error"]["code"] == "payload_too_large"
+    assert data_rows(entry["id"]) == before_rows

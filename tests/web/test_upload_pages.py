@@ -145,3 +145,24 @@ def test_signed_out_upload_goes_to_login(client, provider_setup):
     resp = _post(client, entry["id"], to_csv(person_rows(1)), "x")
     assert resp.status_code == 303 and resp.headers["location"].startswith("/login?next=")
     assert client.get(f"/catalog/{entry['id']}/upload", follow_redirects=False).status_code == 303
+
+
+def test_xlsx_upload_through_the_console(client, provider_setup):
+    import io
+
+    import openpyxl
+
+    from tests.mounting.conftest import HEADER
+    entry, admin = provider_setup["entry"], provider_setup["admin"]
+    client.cookies.clear()
+    sign_in(client, admin)
+    page = client.get(f"/catalog/{entry['id']}")
+    book = openpyxl.Workbook()
+    book.active.append(HEADER)
+    for row in person_rows(4):
+        book.active.append(row)
+    buf = io.BytesIO()
+    book.save(buf)
+    resp = _post(client, entry["id"], buf.getvalue(), csrf_from(page.text), filename="人口.xlsx")
+    assert resp.status_code == 200, text_of(resp.text)
+    assert "文件格式 xlsx" in text_of(resp.text) and len(data_rows(entry["id"])) == 4
