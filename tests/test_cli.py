@@ -76,3 +76,17 @@ def test_early_credit_code_warns(database):
                                  "--level", "county", "--json"])
     assert result.exit_code == 0
     assert _json(result)["code_check_failed"] is True and _json(result)["warnings"]
+
+
+def test_data_dir_option_chooses_where_sqlite_and_keys_live(tmp_path):
+    import os
+    import stat
+    import subprocess
+    import sys
+    env = {k: v for k, v in os.environ.items() if k not in ("GOVSHARE_DATABASE_URL", "GOVSHARE_SECRET_KEY")}
+    target = tmp_path / "platform"
+    result = subprocess.run([sys.executable, "-m", "govshare.cli", "--data-dir", str(target), "init"], env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert (target / "govshare.db").exists()
+    assert stat.S_IMODE((target / "secret.key").stat().st_mode) == 0o600
