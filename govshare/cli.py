@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
@@ -45,6 +46,18 @@ def _fail(exc: GovShareError, as_json: bool) -> None:
         if exc.details:
             err_console.print(exc.details)
     raise typer.Exit(2)
+
+
+@contextmanager
+def _reported(as_json: bool):
+    """Turn invalid input and service errors into a clear message (or JSON) and exit code 2."""
+    from pydantic import ValidationError
+    try:
+        yield
+    except ValidationError as exc:
+        _fail(_validation_error(exc), as_json)
+    except GovShareError as exc:
+        _fail(exc, as_json)
 
 
 def _emit(data: dict, as_json: bool, text: str) -> None:
@@ -104,21 +117,15 @@ def org_create(code: str = typer.Option(..., help="统一社会信用代码"), n
                short_name: Optional[str] = typer.Option(None), parent: Optional[str] = typer.Option(None),
                as_json: bool = typer.Option(False, "--json")):
     """Register a department."""
-    from pydantic import ValidationError
-
     from govshare.core.database import session_scope
     from govshare.orgs import service
     from govshare.orgs.schemas import OrgCreate, OrgRead
-    try:
+    with _reported(as_json):
         data = OrgCreate(code=code, name=name, region_code=region, level=level, short_name=short_name,
                          parent_code=parent)
         with session_scope() as session:
             org, warnings = service.create_org(session, data)
             out = OrgRead.model_validate(org).model_copy(update={"warnings": warnings}).model_dump()
-    except ValidationError as exc:
-        _fail(_validation_error(exc), as_json)
-    except GovShareError as exc:
-        _fail(exc, as_json)
     _emit(out, as_json, f"created {out['name']} ({out['code']}) id={out['id']}"
           + "".join(f"\n[yellow]warning[/yellow]: {w}" for w in out["warnings"]))
 
@@ -130,24 +137,18 @@ def user_create(username: str = typer.Option(...), org: str = typer.Option(..., 
                 password: Optional[str] = typer.Option(None, help="Default: prompt (or GOVSHARE_NEW_PASSWORD)"),
                 as_json: bool = typer.Option(False, "--json")):
     """Create a console user with roles (separation of duties is enforced)."""
-    from pydantic import ValidationError
-
     from govshare.core.database import session_scope
     from govshare.orgs import service
     from govshare.orgs.schemas import UserCreate
     password = password or os.environ.get("GOVSHARE_NEW_PASSWORD")
     if not password:
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
-    try:
+    with _reported(as_json):
         data = UserCreate(username=username, display_name=display_name or username, org_code=org,
                           password=password, roles=role)
         with session_scope() as session:
             user = service.create_user(session, data)
             out = {"id": user.id, "username": user.username, "org_id": user.org_id, "roles": sorted(user.roles)}
-    except ValidationError as exc:
-        _fail(_validation_error(exc), as_json)
-    except GovShareError as exc:
-        _fail(exc, as_json)
     _emit(out, as_json, f"created user {out['username']} roles={','.join(out['roles']) or '-'}")
 
 
@@ -158,21 +159,15 @@ def client_create(org: str = typer.Option(..., help="Org credit code or short na
                                                   help="Repeatable: data:read, data:write, catalog:write"),
                   as_json: bool = typer.Option(False, "--json")):
     """Create an API client; prints client_id and client_secret (the secret is shown only once)."""
-    from pydantic import ValidationError
-
     from govshare.core.database import session_scope
     from govshare.orgs import service
     from govshare.orgs.schemas import ClientCreate
-    try:
+    with _reported(as_json):
         data = ClientCreate(name=name, org_code=org, scopes=scope)
         with session_scope() as session:
             client, secret = service.create_client(session, data, service.get_org_by_code(session, org))
             out = {"id": client.id, "client_id": client.client_id, "client_secret": secret,
                    "org_id": client.org_id, "scopes": client.scopes}
-    except ValidationError as exc:
-        _fail(_validation_error(exc), as_json)
-    except GovShareError as exc:
-        _fail(exc, as_json)
     _emit(out, as_json, f"client_id={out['client_id']}\nclient_secret={out['client_secret']}  (shown once)")
 
 
@@ -185,10 +180,8 @@ def mount_pull(entry: str = typer.Argument(..., help="Entry id or code"),
     """Pull an entry's database source now, as the platform operator; prints the load report."""
     from govshare.mounting import sources
     from govshare.mounting.schemas import LoadReport
-    try:
+    with _reported(as_json):
         record = sources.pull(entry, None, full)
-    except GovShareError as exc:
-        _fail(exc, as_json)
     out = LoadReport.model_validate(record).model_dump(mode="json")
     _emit(out, as_json, f"{out['status']} ({out['mode']}): {out['rows_read']} rows read, {out['inserted']} inserted, "
                         f"{out['updated']} updated, {out['deleted']} deleted, {out['unchanged']} unchanged "
