@@ -15,6 +15,8 @@ import datetime as _dt
 import numpy as np
 import pyarrow as pa
 
+from govshare.core.i18n import N_
+
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"  # index: weighted sum mod 11
 USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -48,13 +50,13 @@ def id_number_problem(s: str) -> str | None:
         return f"ID number must have 18 characters, has {len(s)}"
     body, check = s[:17], s[17].upper()
     if not body.isascii() or not body.isdigit():
-        return "ID number must start with 17 digits"
+        return N_("ID number must start with 17 digits")
     if not (check.isascii() and (check.isdigit() or check == "X")):
-        return "ID number must end with a digit or X"
+        return N_("ID number must end with a digit or X")
     if not _birth_date_ok(int(s[6:10]), int(s[10:12]), int(s[12:14])):
         return f"ID number has an impossible birth date {s[6:14]}"
     if id_number_check_char(body) != check:
-        return "ID number check character does not match"
+        return N_("ID number check character does not match")
     return None
 
 

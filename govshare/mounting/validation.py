@@ -34,6 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from govshare.catalog.vocab import ItemSpec
+from govshare.core.i18n import N_
 from govshare.core.checkdigits import (
     fixed_width_bytes,
     string_offsets,
@@ -123,7 +124,7 @@ def map_headers(headers: list[str], items: list[ItemSpec], header_row: int = 1) 
     for header in headers:
         item = by_name.get(_trim(header).casefold()) or by_label.get(_trim(header))
         if item is None:
-            details.append(_header_problem(header_row, header, "unknown column: no item has this name or label"))
+            details.append(_header_problem(header_row, header, N_("unknown column: no item has this name or label")))
         elif item.name in claimed:
             details.append(_header_problem(header_row, header, f"columns {claimed[item.name]!r} and {header!r} "
                                                                f"both match item {item.name} ({item.label})"))
@@ -220,7 +221,7 @@ def _column(item: ItemSpec, raw: pa.Array, report: _Report) -> pa.Array:
         raw = raw.cast(pa.string())
     text = _trimmed(raw)
     if item.required or item.is_key:
-        report.add(text.is_null(), item, raw, "key value missing" if item.is_key else "required value missing")
+        report.add(text.is_null(), item, raw, N_("key value missing") if item.is_key else N_("required value missing"))
     text = _personal_checks(item, text, raw, report)
     converter = _CONVERTERS.get(item.data_type)
     if converter is None:
@@ -256,10 +257,10 @@ def _personal_checks(item: ItemSpec, text: pa.Array, raw: pa.Array, report: _Rep
             well_formed = uscc_well_formed_array(text)
             report.add(~well_formed, item, raw, lambda v: uscc_problem(v.strip().upper()) or "invalid")
             report.add(well_formed & ~uscc_valid_array(text), item, raw,
-                       "credit code check character does not match (some early codes fail this check)",
+                       N_("credit code check character does not match (some early codes fail this check)"),
                        warning=True)
         case "mobile":
-            report.add(~_mobile_ok(text), item, raw, "mobile number must be 11 digits starting with 1")
+            report.add(~_mobile_ok(text), item, raw, N_("mobile number must be 11 digits starting with 1"))
     return text
 
 
@@ -277,7 +278,7 @@ def _mobile_ok(text: pa.Array) -> np.ndarray:
 def _to_text(item: ItemSpec, text: pa.Array, raw: pa.Array, report: _Report) -> pa.Array:
     if len(text) and _value_bytes_have_nul(text):
         report.add(pc.match_substring(text, "\x00"), item, raw,
-                   "contains a NUL character (byte 0), which cannot be stored")
+                   N_("contains a NUL character (byte 0), which cannot be stored"))
     if item.length and len(text) and (pc.max(pc.binary_length(text)).as_py() or 0) > item.length:
         report.add(pc.greater(pc.utf8_length(text), item.length), item, raw,
                    lambda v: f"longer than {item.length} characters ({len(v.strip())})")
@@ -294,9 +295,9 @@ def _to_float(item: ItemSpec, text: pa.Array, raw: pa.Array, report: _Report) ->
         values = text.cast(pa.float64())
     except pa.ArrowInvalid:
         shaped = pc.match_substring_regex(text, _NUMBER_RE)
-        report.add(pc.invert(shaped), item, raw, "not a number")
+        report.add(pc.invert(shaped), item, raw, N_("not a number"))
         values = _without_commas(_only(text, shaped)).cast(pa.float64())
-    report.add(pc.invert(pc.is_finite(values)), item, raw, "not a number")  # nan, inf
+    report.add(pc.invert(pc.is_finite(values)), item, raw, N_("not a number"))  # nan, inf
     return values
 
 
@@ -325,10 +326,10 @@ def _to_int(item: ItemSpec, text: pa.Array, raw: pa.Array, report: _Report) -> p
     except pa.ArrowInvalid:
         pass
     shaped = pc.match_substring_regex(text, _INTEGER_RE)
-    report.add(pc.invert(shaped), item, raw, "not an integer (a whole number)")
+    report.add(pc.invert(shaped), item, raw, N_("not an integer (a whole number)"))
     cleaned = pc.replace_substring_regex(_without_commas(_only(text, shaped)), r"^\+|\.0*$", "")
     fits = _fits_int64(cleaned)
-    report.add(pc.invert(fits), item, raw, "outside the 64-bit integer range")
+    report.add(pc.invert(fits), item, raw, N_("outside the 64-bit integer range"))
     return _only(cleaned, fits).cast(pa.int64())
 
 
@@ -348,22 +349,22 @@ def _to_bool(item: ItemSpec, text: pa.Array, raw: pa.Array, report: _Report) -> 
     true = pc.is_in(lowered, value_set=pa.array(TRUE_WORDS))
     false = pc.is_in(lowered, value_set=pa.array(FALSE_WORDS))
     report.add(pc.and_(text.is_valid(), pc.invert(pc.or_(true, false))), item, raw,
-               "not a yes/no value (use true/false, 1/0, 是/否 or Y/N)")
+               N_("not a yes/no value (use true/false, 1/0, 是/否 or Y/N)"))
     return pc.if_else(text.is_valid(), true, _NULL_BOOL)
 
 
 def _to_date(item: ItemSpec, text: pa.Array, raw: pa.Array, report: _Report) -> pa.Array:
     parsed = _parse_dates(text)
-    report.add(parsed.unreadable, item, raw, "not a date (use YYYY-MM-DD, YYYY/MM/DD or YYYYMMDD)")
-    report.add(parsed.impossible, item, raw, "impossible date (no such day)")
+    report.add(parsed.unreadable, item, raw, N_("not a date (use YYYY-MM-DD, YYYY/MM/DD or YYYYMMDD)"))
+    report.add(parsed.impossible, item, raw, N_("impossible date (no such day)"))
     return pa.array(parsed.values.astype(np.int32), pa.date32(), mask=~parsed.present)
 
 
 def _to_timestamp(item: ItemSpec, text: pa.Array, raw: pa.Array, report: _Report) -> pa.Array:
     parsed = _parse_timestamps(text)
     report.add(parsed.unreadable, item, raw,
-               "not a date-time (use YYYY-MM-DD HH:MM:SS or ISO 8601 like 2024-05-01T08:30:00)")
-    report.add(parsed.impossible, item, raw, "impossible date or time")
+               N_("not a date-time (use YYYY-MM-DD HH:MM:SS or ISO 8601 like 2024-05-01T08:30:00)"))
+    report.add(parsed.impossible, item, raw, N_("impossible date or time"))
     return pa.array(parsed.values, pa.timestamp("us"), mask=~parsed.present)
 
 

@@ -286,6 +286,13 @@ def _gettext(ctx, msgid: str) -> str:
 
 
 @pass_context
+def _reason(ctx, text: str | None) -> str:
+    """A problem's reason from a service, translated when it is one of the fixed reasons (N_ in
+    readers/validation/check digits); reasons that embed values stay as they are."""
+    return i18n.get_translations(ctx["lang"]).gettext(text) if text else ""
+
+
+@pass_context
 def _ngettext(ctx, singular: str, plural: str, n: int) -> str:
     return i18n.get_translations(ctx["lang"]).ngettext(singular, plural, n)
 
@@ -351,7 +358,7 @@ def _make_env() -> Environment:
     )
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(label=_label, static_url=_static_url, version=__version__)
-    env.filters.update(number=_number, datetime=_datetime, duration=_duration, yes_no=_yes_no)
+    env.filters.update(number=_number, datetime=_datetime, duration=_duration, yes_no=_yes_no, reason=_reason)
     return env
 
 

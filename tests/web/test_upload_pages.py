@@ -75,9 +75,11 @@ def test_rejected_upload_shows_row_column_and_reason(client, provider_setup):
     table = page[page.index('class="table problems"'):]
     cells = [text_of(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", table[:table.index("</table>")], flags=re.S)]
     problems = [cells[i:i + 4] for i in range(0, len(cells), 4)]
-    assert problems[0][0] == "4" and problems[0][1].startswith("id_number") and "check" in problems[0][3].lower()
+    # Fixed reasons are translated for the clerk (the page is in Chinese by default).
+    assert problems[0][0] == "4" and problems[0][1].startswith("id_number")
+    assert problems[0][3] == "公民身份号码校验码不符"
     assert problems[1][0] == "6" and problems[1][1].startswith("children") and problems[1][2] == "两个"
-    assert "integer" in problems[1][3].lower()
+    assert problems[1][3] == "不是整数"
     assert data_rows(entry["id"]) == before_rows and changes(entry["id"]) == before_changes
     # The failed attempt is listed, and its problems are available from the list.
     page = client.get(f"/catalog/{entry['id']}").text
@@ -166,3 +168,15 @@ def test_xlsx_upload_through_the_console(client, provider_setup):
     resp = _post(client, entry["id"], buf.getvalue(), csrf_from(page.text), filename="人口.xlsx")
     assert resp.status_code == 200, text_of(resp.text)
     assert "文件格式 xlsx" in text_of(resp.text) and len(data_rows(entry["id"])) == 4
+
+
+def test_rejection_reasons_follow_the_language(client, provider_setup):
+    entry, admin = provider_setup["entry"], provider_setup["admin"]
+    client.cookies.clear()
+    sign_in(client, admin)
+    client.cookies.set("gs_lang", "en")
+    token = csrf_from(client.get(f"/catalog/{entry['id']}").text)
+    rows = person_rows(2, start=40)
+    rows[1][4] = "两个"
+    text = text_of(_post(client, entry["id"], to_csv(rows), token).text)
+    assert "not an integer (a whole number)" in text and "不是整数" not in text
