@@ -31,6 +31,7 @@ from govshare.catalog.vocab import ItemSpec
 from govshare.core.config import get_settings
 from govshare.core.database import utcnow
 from govshare.core.errors import InvalidInput
+from govshare.core.i18n import N_
 from govshare.core.security import new_id
 from govshare.mounting import store
 
@@ -269,7 +270,9 @@ def _duplicate_keys(conn: Connection, stg: str, items: list[ItemSpec], outcome: 
         f'(SELECT _key FROM "{stg}" GROUP BY _key HAVING COUNT(*) > 1)')).scalar_one()
     outcome.add_errors([
         {"row": r._row, "column": column, "label": label, "value": r._key.replace(store.KEY_SEPARATOR, "+"),
-         "reason": f"duplicate key: same as row {r.first_row}"} for r in rows], count=dup_rows)
+         "reason": f"duplicate key: same as row {r.first_row}",
+         "reason_template": N_("duplicate key: same as row %(row)s"), "params": {"row": r.first_row}}
+        for r in rows], count=dup_rows)
     return True
 
 
@@ -287,7 +290,7 @@ def _existing_keys(conn: Connection, stg: str, target: str, items: list[ItemSpec
         f'ORDER BY s._row LIMIT :cap'), {"cap": cap}).all()
     outcome.add_errors([
         {"row": r._row, "column": column, "label": label, "value": r._key.replace(store.KEY_SEPARATOR, "+"),
-         "reason": "key already loaded; append adds new keys only (use upsert or replace)"} for r in rows],
+         "reason": N_("key already loaded; append adds new keys only (use upsert or replace)")} for r in rows],
         count=total)
     return True
 

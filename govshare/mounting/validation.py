@@ -134,8 +134,12 @@ def map_headers(headers: list[str], items: list[ItemSpec], header_row: int = 1) 
     for item in items:
         if item.name not in claimed and (item.required or item.is_key):
             kind = "key" if item.is_key else "required"
+            template = N_("key column missing: %(item)s (%(label)s)") if item.is_key \
+                else N_("required column missing: %(item)s (%(label)s)")
+            params = {"item": item.name, "label": item.label}
             details.append({"row": header_row, "column": None, "label": item.label, "value": None,
-                            "reason": f"{kind} column missing: {item.name} ({item.label})"})
+                            "reason": f"{kind} column missing: {item.name} ({item.label})",
+                            "reason_template": template, "params": params})
     if details:
         summary = "; ".join(d["reason"] for d in details[:5]) + ("; …" if len(details) > 5 else "")
         raise InvalidInput(f"the columns do not match the entry's items: {summary}", details=details)

@@ -286,10 +286,19 @@ def _gettext(ctx, msgid: str) -> str:
 
 
 @pass_context
-def _reason(ctx, text: str | None) -> str:
-    """A problem's reason from a service, translated when it is one of the fixed reasons (N_ in
-    readers/validation/check digits); reasons that embed values stay as they are."""
-    return i18n.get_translations(ctx["lang"]).gettext(text) if text else ""
+def _reason(ctx, problem: dict) -> str:
+    """A problem's reason in the page's language: a `reason_template` with `params` when the service
+    gave one, else the reason itself when it is one of the fixed reasons (marked N_ in readers,
+    validation and check digits); reasons that embed values without a template stay as they are."""
+    translations = i18n.get_translations(ctx["lang"])
+    template = problem.get("reason_template")
+    if template:
+        try:
+            return translations.gettext(template) % problem.get("params", {})
+        except (KeyError, TypeError, ValueError):
+            pass
+    reason = problem.get("reason")
+    return translations.gettext(reason) if reason else ""
 
 
 @pass_context

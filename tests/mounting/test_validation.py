@@ -68,7 +68,9 @@ def test_map_headers_required_missing_and_header_row():
     with pytest.raises(InvalidInput) as caught:
         map_headers(["公民身份号码"], ITEMS, header_row=3)
     assert caught.value.details == [{"row": 3, "column": None, "label": "姓名", "value": None,
-                                     "reason": "required column missing: name (姓名)"}]
+                                     "reason": "required column missing: name (姓名)",
+                                     "reason_template": "required column missing: %(item)s (%(label)s)",
+                                     "params": {"item": "name", "label": "姓名"}}]
 
 
 def test_map_headers_label_match_is_exact():

@@ -180,3 +180,19 @@ def test_rejection_reasons_follow_the_language(client, provider_setup):
     rows[1][4] = "两个"
     text = text_of(_post(client, entry["id"], to_csv(rows), token).text)
     assert "not an integer (a whole number)" in text and "不是整数" not in text
+
+
+def test_reasons_with_values_are_translated_too(client, provider_setup):
+    from tests.mounting.conftest import HEADER
+    entry, admin = provider_setup["entry"], provider_setup["admin"]
+    client.cookies.clear()
+    sign_in(client, admin)
+    token = csrf_from(client.get(f"/catalog/{entry['id']}").text)
+    rows = person_rows(3, start=60)
+    rows[2][0] = rows[0][0]
+    text = text_of(_post(client, entry["id"], to_csv(rows), token).text)
+    assert "主键重复：与第 2 行相同" in text
+    missing_name = [r[:1] + r[2:] for r in person_rows(2, start=70)]
+    text = text_of(_post(client, entry["id"], to_csv(missing_name, header=[h for h in HEADER if h != "name"]),
+                         token).text)
+    assert "缺少必填列：name（姓名）" in text
