@@ -496,6 +496,8 @@ def test_cli_mount_pull_prints_the_report(client, provider_entry, source_db):
 
 
 # ---------------------------------------------------------------- the scheduler
+# These tests start from an empty platform (clean_db): a pass pulls every due source, and sources
+# left by other tests would be due too.
 
 
 def _make_due(entry_id: str) -> None:
@@ -503,7 +505,7 @@ def _make_due(entry_id: str) -> None:
         session.get(DatabaseSource, entry_id).next_pull_at = utcnow() - timedelta(seconds=1)
 
 
-def test_due_pulls_lease_and_claim(client, provider_entry, source_db, free_lease):
+def test_due_pulls_lease_and_claim(clean_db, client, provider_entry, source_db, free_lease):
     entry, headers = provider_entry
     source_db.insert([person(i) for i in range(3)])
     assert put_source(client, entry, headers, config(source_db, schedule_seconds=3600)).status_code == 200
@@ -526,7 +528,7 @@ def test_due_pulls_lease_and_claim(client, provider_entry, source_db, free_lease
     assert sources.run_due_pulls(holder="test-b", release=True)["pulls"] == []
 
 
-def test_two_processes_pull_a_due_source_once(client, provider_entry, source_db, free_lease):
+def test_two_processes_pull_a_due_source_once(clean_db, client, provider_entry, source_db, free_lease):
     entry, headers = provider_entry
     source_db.insert([person(i) for i in range(3)])
     body = config(source_db)
@@ -548,7 +550,7 @@ def test_two_processes_pull_a_due_source_once(client, provider_entry, source_db,
     assert len(data_rows(entry["id"])) == 3
 
 
-def test_scheduler_thread_runs_due_pulls(client, provider_entry, source_db, free_lease, monkeypatch):
+def test_scheduler_thread_runs_due_pulls(clean_db, client, provider_entry, source_db, free_lease, monkeypatch):
     monkeypatch.delenv("GOVSHARE_SCHEDULER", raising=False)
     assert scheduler.enabled() is False and scheduler.start_if_enabled() is None  # off unless asked
     entry, headers = provider_entry
@@ -567,7 +569,7 @@ def test_scheduler_thread_runs_due_pulls(client, provider_entry, source_db, free
         assert session.get(JobLease, sources.LEASE_NAME) is None  # released on stop
 
 
-def test_cli_run_due(client, provider_entry, source_db, free_lease):
+def test_cli_run_due(clean_db, client, provider_entry, source_db, free_lease):
     from govshare.cli import app
     entry, headers = provider_entry
     source_db.insert([person(i) for i in range(2)])
