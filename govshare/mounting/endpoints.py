@@ -5,11 +5,11 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from govshare.core.database import get_session, session_scope
-from govshare.core.errors import InvalidInput, Unauthorized
+from govshare.core.errors import InvalidInput
 from govshare.core.pagination import Page, PageParams, page_params
 from govshare.mounting import service, sources
 from govshare.mounting.schemas import LoadReport, SourceConfig, SourceRead
-from govshare.orgs.auth import current_principal, resolve_principal
+from govshare.orgs.auth import current_principal, require_principal
 
 router = APIRouter(prefix="/api/v1/catalog", tags=["mounting"])
 
@@ -62,10 +62,7 @@ async def _save_raw(request: Request, length: int | None, filename: str | None) 
 
 def _authenticate(request: Request):
     with session_scope(read_only=True) as session:
-        principal = resolve_principal(request, session)
-    if principal is None:
-        raise Unauthorized("authentication required", code="unauthenticated", headers={"WWW-Authenticate": "Bearer"})
-    return principal
+        return require_principal(request, session)
 
 
 @router.get("/entries/{entry_id}/loads", response_model=Page[LoadReport])

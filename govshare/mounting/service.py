@@ -42,12 +42,17 @@ def check_can_load(entry_id: str, principal: Principal) -> None:
 MULTIPART_OVERHEAD = 64 * 1024  # boundaries and the other form fields
 
 
-def check_declared_size(content_length: str | None, multipart: bool = False) -> None:
-    """Refuse a body whose declared length is past the limit before reading any of it."""
+def upload_too_large() -> PayloadTooLarge:
     limit = get_settings().max_upload_bytes
-    if content_length and content_length.isdigit() and \
-            int(content_length) > limit + (MULTIPART_OVERHEAD if multipart else 0):
-        raise PayloadTooLarge(f"upload exceeds the limit of {limit} bytes", details={"limit": limit})
+    return PayloadTooLarge(f"upload exceeds the limit of {limit} bytes", details={"limit": limit})
+
+
+def check_declared_size(content_length: str | int | None, multipart: bool = False) -> None:
+    """Refuse a body whose declared length is past the limit before reading any of it."""
+    declared = str(content_length) if content_length is not None else ""
+    if declared.isdigit() and int(declared) > get_settings().max_upload_bytes + (
+            MULTIPART_OVERHEAD if multipart else 0):
+        raise upload_too_large()
 
 
 @dataclass
@@ -71,8 +76,7 @@ class UploadSpool:
 
     def __init__(self, declared_length: int | None = None, filename: str | None = None):
         self.limit = get_settings().max_upload_bytes
-        if declared_length is not None and declared_length > self.limit:
-            self._too_large()
+        check_declared_size(declared_length)
         # Keep a plain extension: some readers (openpyxl) decide the format by it.
         suffix = Path(filename or "").suffix.lower()
         suffix = suffix if suffix[1:].isalnum() and len(suffix) <= 8 else ""
@@ -82,14 +86,11 @@ class UploadSpool:
         self._digest = hashlib.sha256()
         self.size = 0
 
-    def _too_large(self):
-        raise PayloadTooLarge(f"upload exceeds the limit of {self.limit} bytes", details={"limit": self.limit})
-
     def write(self, chunk: bytes) -> None:
         self.size += len(chunk)
         if self.size > self.limit:
             self.abort()
-            self._too_large()
+            raise upload_too_large()
         self._digest.update(chunk)
         self._fh.write(chunk)
 

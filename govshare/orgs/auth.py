@@ -82,12 +82,17 @@ def resolve_principal(request: Request, session: Session) -> Principal | None:
     return user_principal(user)
 
 
-def current_principal(request: Request, session: Session = Depends(get_session)) -> Principal:
+def require_principal(request: Request, session: Session) -> Principal:
+    """The caller, or 401. For endpoints that cannot use the dependency (streamed request bodies)."""
     principal = resolve_principal(request, session)
     if principal is None:
         raise Unauthorized("authentication required", code="unauthenticated",
                            headers={"WWW-Authenticate": "Bearer"})
     return principal
+
+
+def current_principal(request: Request, session: Session = Depends(get_session)) -> Principal:
+    return require_principal(request, session)
 
 
 def optional_principal(request: Request, session: Session = Depends(get_session)) -> Principal | None:
