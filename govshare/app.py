@@ -11,9 +11,11 @@ from govshare import __version__
 from govshare.catalog.endpoints import router as catalog_router
 from govshare.core.config import get_settings
 from govshare.core.errors import install_error_handlers
+from govshare.exchange.endpoints import router as exchange_router
 from govshare.mounting.endpoints import router as mounting_router
 from govshare.orgs.endpoints import oauth_router
 from govshare.orgs.endpoints import router as orgs_router
+from govshare.sharing.endpoints import router as sharing_router
 from govshare.web.pages import mount_static
 from govshare.web.pages import router as web_router
 
@@ -48,6 +50,8 @@ def create_app() -> FastAPI:
     app.include_router(orgs_router)
     app.include_router(catalog_router)
     app.include_router(mounting_router)
+    app.include_router(sharing_router)
+    app.include_router(exchange_router)
     mount_static(app)
     app.include_router(web_router)
 

@@ -266,3 +266,58 @@ def search(session: Session, query: str, facet_filter: FacetFilter, limit: int, 
     if rest > 0 and tier2 > 0:
         hits += engine.page(session, engine.tier2, tier2 <= RANKED_TIER_MAX, rest, max(0, offset - tier1), tier2)
     return hits, total
+
+
+# ---- loose matching (demands) --------------------------------------------------------------------
+
+# Words a consumer uses for the same thing (HARD-PARTS: demands are vague; synonyms matter).
+SYNONYMS: tuple[tuple[str, ...], ...] = (
+    ("婚姻", "结婚", "婚配", "离婚"),
+    ("户籍", "户口", "户籍登记"),
+    ("社保", "社会保险", "养老保险"),
+    ("不动产", "房产", "房屋", "住房产权"),
+    ("营业执照", "工商登记", "企业登记", "市场主体"),
+    ("公积金", "住房公积金"),
+    ("死亡", "火化", "殡葬"),
+    ("驾驶", "驾照", "驾驶证"),
+    ("犯罪", "违法", "刑事", "无犯罪"),
+    ("残疾", "残疾人", "残联"),
+    ("低保", "最低生活保障", "救助"),
+    ("医保", "医疗保险"),
+    ("出生", "出生医学证明", "新生儿"),
+)
+# Bigrams too common in requests to say anything about what is wanted.
+_LOOSE_STOP = frozenset({"需要", "信息", "数据", "情况", "相关", "提供", "查询", "我们", "用于", "要求", "获取", "资料"})
+
+
+def loose_terms(text_: str) -> list[str]:
+    """Distinct tokens of free text plus the tokens of its synonyms, without filler words."""
+    normalised = _normalise(text_)
+    words = [normalised] + [w for group in SYNONYMS if any(s in normalised for s in group) for w in group]
+    out: dict[str, None] = {}
+    for word in words:
+        for tok in tokens(word):
+            if tok not in _LOOSE_STOP and len(tok) > 1:
+                out[tok] = None
+    return list(out)[:64]
+
+
+def match_any(session: Session, text_: str, limit: int) -> list[Hit]:
+    """Published entries sharing any term with `text_` (or a synonym), best first (bm25 / ts_rank)."""
+    terms = loose_terms(text_)
+    if not terms:
+        return []
+    if session.get_bind().dialect.name == "sqlite":
+        excluded = "".join(f' NOT "{facet_token("status", s)}"' for s in STATUSES if s != "published")
+        expr = "(" + " OR ".join(f'"{t}"' for t in terms) + ")" + excluded
+        rows = session.execute(text(
+            f"SELECT d.entry_id, -bm25(catalog_search, {SQLITE_WEIGHTS}) AS score FROM catalog_search "
+            f"JOIN catalog_search_docs d ON d.doc_id = catalog_search.rowid WHERE catalog_search MATCH :q "
+            f"ORDER BY bm25(catalog_search, {SQLITE_WEIGHTS}) LIMIT :limit"), {"q": expr, "limit": limit})
+    else:
+        any_term = " | ".join(_pg_quote(t) for t in terms)
+        rows = session.execute(text(
+            "SELECT entry_id, ts_rank(doc, CAST(:r AS tsquery)) AS score FROM catalog_search "
+            "WHERE doc @@ CAST(:q AS tsquery) ORDER BY score DESC, entry_id LIMIT :limit"),
+            {"q": f"({any_term}) & {_pg_quote(facet_token('status', 'published'))}", "r": any_term, "limit": limit})
+    return [Hit(r.entry_id, float(r.score)) for r in rows]

@@ -12,7 +12,7 @@ from govshare.catalog import search
 from govshare.catalog.models import CatalogClass, CatalogEntry, CatalogItem, EntryVersion
 from govshare.catalog.schemas import EntryCreate, EntryRead, EntrySummary, EntryUpdate, ItemIn, ItemRead, MountState
 from govshare.catalog.vocab import CATEGORY_DIGIT, UPDATE_CYCLE_SECONDS, EntryStatus, ItemSpec
-from govshare.core.database import utcnow
+from govshare.core.database import as_utc, utcnow
 from govshare.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from govshare.core.security import new_id
 from govshare.orgs import service as orgs
@@ -352,8 +352,7 @@ def is_stale(entry: CatalogEntry) -> bool:
     if not entry.mounted or entry.last_load_at is None:
         return False
     limit = max(UPDATE_CYCLE_SECONDS.get(entry.update_cycle, 86400) * 2, 3600)
-    last = entry.last_load_at if entry.last_load_at.tzinfo else entry.last_load_at.replace(tzinfo=utcnow().tzinfo)
-    return utcnow() - last > timedelta(seconds=limit)
+    return utcnow() - as_utc(entry.last_load_at) > timedelta(seconds=limit)
 
 
 def entry_read(entry: CatalogEntry) -> EntryRead:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -31,6 +32,29 @@ class Settings(BaseSettings):
     secure_cookies: bool = False
     scheduler_interval_seconds: float = 30.0
     log_level: str = "INFO"
+
+    # Sharing (access requests and grants)
+    review_working_days: int = Field(default=10, ge=1, description="Working days a provider has to decide.")
+    holidays: str = Field(default="", description="Public holidays, ISO dates separated by commas.")
+    extra_workdays: str = Field(default="", description="Weekend days that are working days (调休).")
+    max_grant_days: int = Field(default=3 * 365, ge=1)
+
+    # Exchange
+    redis_url: str | None = Field(default=None, description="Redis for rate limits shared by all processes.")
+    rate_limit_per_minute: int = Field(default=6000, ge=1, description="Calls per client and grant per minute.")
+    audit_flush_ms: float = Field(default=2.0, gt=0, description="Group commit window of the audit writer.")
+    feed_page_max: int = 10_000
+    export_chunk_rows: int = 20_000
+    nats_url: str | None = Field(default=None, description="NATS JetStream for the change-feed relay.")
+    nats_subject_prefix: str = "govshare.feed"
+
+    @field_validator("holidays", "extra_workdays")
+    @classmethod
+    def _iso_dates(cls, value: str) -> str:
+        for part in value.split(","):
+            if part.strip():
+                date.fromisoformat(part.strip())
+        return value
 
     @property
     def resolved_database_url(self) -> str:

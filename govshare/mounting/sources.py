@@ -60,7 +60,7 @@ from govshare.catalog.models import CatalogEntry
 from govshare.catalog.vocab import UPDATE_CYCLE_SECONDS, ItemSpec
 from govshare.core import jobs
 from govshare.core.config import get_settings
-from govshare.core.database import session_scope, utcnow
+from govshare.core.database import as_utc, session_scope, utcnow
 from govshare.core.errors import Forbidden, GovShareError, InvalidInput, NotFound
 from govshare.mounting import loader, validation
 from govshare.mounting.models import DatabaseSource, DataLoad
@@ -462,7 +462,7 @@ def configure_source(session: Session, entry_id: str, data: SourceConfig, princi
     elif existing.last_pulled_at is None or not same_rows:
         existing.next_pull_at = now  # first pull at the scheduler's next pass
     else:
-        existing.next_pull_at = _aware(existing.last_pulled_at) + timedelta(seconds=schedule)
+        existing.next_pull_at = as_utc(existing.last_pulled_at) + timedelta(seconds=schedule)
     session.flush()
     existing.mapping = probe.mapping  # transient: shown in the answer to PUT
     log.info("entry %s mounted to %s (%s)", entry.id, mask_url(probe.url), table_name or "query")
@@ -678,10 +678,6 @@ def _source_error(exc: SQLAlchemyError, url: URL) -> InvalidInput:
                         details=[{"field": "source", "reason": reason}])
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=utcnow().tzinfo)
-
-
 def _wants_incremental(session: Session, entry_pk: str, src: DatabaseSource, full: bool | None,
                        now: datetime) -> bool:
     """Incremental unless asked for full, impossible (no change column / no previous value), or due for
@@ -699,7 +695,7 @@ def _wants_incremental(session: Session, entry_pk: str, src: DatabaseSource, ful
         if load.source != "database":
             return False
         if load.mode == "replace":
-            return n < FULL_PULL_EVERY - 1 and now - _aware(load.started_at) < FULL_PULL_MAX_AGE
+            return n < FULL_PULL_EVERY - 1 and now - as_utc(load.started_at) < FULL_PULL_MAX_AGE
     return False
 
 

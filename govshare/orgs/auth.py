@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from govshare.core.config import get_settings
-from govshare.core.database import get_session, utcnow
+from govshare.core.database import as_utc, get_session, utcnow
 from govshare.core.errors import Forbidden, Unauthorized
 from govshare.core.security import decode_token, new_secret
 from govshare.orgs.models import ConsoleSession, User
@@ -46,8 +46,7 @@ def console_session(session: Session, cookie: str | None) -> tuple[User, Console
     row = session.get(ConsoleSession, _digest(cookie))
     if row is None:
         return None
-    expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=utcnow().tzinfo)
-    if expires < utcnow():
+    if as_utc(row.expires_at) < utcnow():
         return None
     user = session.scalar(select(User).where(User.id == row.user_id))
     if user is None or not user.is_active:
@@ -97,3 +96,12 @@ def current_principal(request: Request, session: Session = Depends(get_session))
 
 def optional_principal(request: Request, session: Session = Depends(get_session)) -> Principal | None:
     return resolve_principal(request, session)
+
+
+def require_client(request: Request) -> Principal:
+    """An API client's bearer token, verified without a database round trip (the exchange hot path)."""
+    token = _bearer(request)
+    if token is None:
+        raise Unauthorized("an API client's bearer token is required", code="unauthenticated",
+                           headers={"WWW-Authenticate": "Bearer"})
+    return principal_from_claims(decode_token(token))

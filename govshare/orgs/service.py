@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from govshare.core import epochs
 from govshare.core.checkdigits import uscc_valid
 from govshare.core.database import utcnow
 from govshare.core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
@@ -166,7 +167,9 @@ def rotate_client_secret(session: Session, client: ApiClient) -> str:
 
 
 def revoke_client(session: Session, client: ApiClient) -> None:
+    """Also ends the client's data access at once: exchange calls check revocation per request."""
     client.revoked_at = utcnow()
+    epochs.bump(session, epochs.ACCESS)
     session.flush()
 
 

@@ -1,0 +1,483 @@
+"""Exchange: key lookup, yes/no verification, bulk export, change feed.
+
+Every call takes the same path: client token → grant check (`policy.authorize`) → projection →
+region scope → masking (`sharing.masking.Masker`, built once per grant) → audit record. The audit
+record is handed to the group-commit writer; the caller waits for it (`Outcome`) before anything
+leaves, so a call without its record never returns data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, Engine
+
+from govshare.catalog.vocab import ItemSpec
+from govshare.core.config import get_settings
+from govshare.core.database import utcnow
+from govshare.core.errors import GovShareError, InvalidInput, RateLimited
+from govshare.core.ratelimit import limiter
+from govshare.core.security import keyed_hash
+from govshare.exchange import audit
+from govshare.exchange.policy import GrantPolicy, authorize, entry_of, row_tokens
+from govshare.mounting import store
+from govshare.mounting.validation import arrow_type_for
+from govshare.orgs.service import Principal
+
+EXPORT_FORMATS = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson",
+                  "parquet": "application/vnd.apache.parquet",
+                  "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+XLSX_MAX_ROWS = 1_048_575  # the sheet's limit, less the header
+SUBJECT_PURPOSE = "exchange-subject"
+ROW_TOKEN = "_key"
+
+
+@dataclass
+class Outcome:
+    """A call's answer (or error) and its audit record; the record must be durable before either."""
+
+    audit: Future
+    body: object = None
+    error: GovShareError | None = None
+
+    def wait(self, timeout: float = 30.0):
+        self.audit.result(timeout)
+        if self.error is not None:
+            raise self.error
+        return self.body
+
+    async def wait_async(self):
+        await asyncio.wrap_future(self.audit)
+        if self.error is not None:
+            raise self.error
+        return self.body
+
+
+def _record(principal: Principal, entry_id: str, method: str, grant: GrantPolicy | None, status: int,
+            outcome: str, rows: int = 0, subject: str | None = None) -> Future:
+    entry = grant.entry if grant else entry_of(principal, entry_id)
+    return audit.record(
+        provider_org_id=entry.provider_org_id if entry else None, consumer_org_id=principal.org_id,
+        client_id=principal.id, entry_id=entry_id[:32], grant_id=grant.grant_id if grant else None, method=method,
+        purpose=grant.purpose if grant else None, subject_hash=keyed_hash(subject, SUBJECT_PURPOSE) if subject else None,
+        row_count=rows, outcome=outcome, status_code=status)
+
+
+def _governed(principal: Principal, entry_id: str, method: str, work: Callable[[], tuple[object, GrantPolicy, int,
+                                                                                         str | None]]) -> Outcome:
+    """Run `work` (returns body, grant, row count, subject) and audit whatever happens."""
+    try:
+        body, grant, rows, subject = work()
+    except GovShareError as exc:
+        grant = getattr(exc, "grant", None)
+        return Outcome(_record(principal, entry_id, method, grant, exc.status_code, exc.code,
+                               subject=getattr(exc, "subject", None)), error=exc)
+    return Outcome(_record(principal, entry_id, method, grant, 200, "ok" if rows else "not_found", rows, subject),
+                   body=body)
+
+
+def _check_rate(grant: GrantPolicy, principal: Principal) -> None:
+    retry = limiter().hit(f"{principal.id}:{grant.grant_id}", grant.rate_limit)
+    if retry:
+        exc = RateLimited(f"more than {grant.rate_limit} calls per minute for this client and grant",
+                          headers={"Retry-After": str(retry)}, details={"retry_after": retry})
+        exc.grant = grant
+        raise exc
+
+
+# ---- values ----------------------------------------------------------------------------------------
+
+def _py_value(spec: ItemSpec) -> Callable:
+    """Stored value -> the canonical Python value (what a JSON answer shows), for both stores."""
+    match spec.data_type:
+        case "D":
+            return lambda v: date.fromisoformat(v[:10]) if isinstance(v, str) else v
+        case "T":
+            return lambda v: datetime.fromisoformat(v) if isinstance(v, str) else v
+        case "L":
+            return lambda v: None if v is None else bool(v)
+        case "Y" | "N" | "B" | "F":
+            return lambda v: None if v is None else float(v)
+        case "I":
+            return lambda v: None if v is None else int(v)
+    return lambda v: v
+
+
+def _json_default(value):
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return float(value)  # Decimal
+
+
+def dumps(body) -> bytes:
+    return orjson.dumps(body, default=_json_default)
+
+
+def _columns_sql(names: list[str]) -> str:
+    return ", ".join(f'"{n}"' for n in names)
+
+
+def _key_value(grant: GrantPolicy, given: dict[str, str]) -> str:
+    """The stored key text for the key items' values (joined for composite keys)."""
+    parts = [given[s.name] for s in grant.entry.key_items]
+    return parts[0] if len(parts) == 1 else store.KEY_SEPARATOR.join(parts)
+
+
+# ---- lookup ----------------------------------------------------------------------------------------
+
+def lookup(conn: Connection, principal: Principal, entry_id: str, query: dict[str, str],
+           now: datetime | None = None) -> Outcome:
+    """Rows by key: `?{key_item}=value[&fields=a,b]` → `{"records": [...]}`, granted items, masked."""
+    now = now or utcnow()
+
+    def work():
+        fields = [f.strip() for f in query.get("fields", "").split(",") if f.strip()]
+        keys = {k: v for k, v in query.items() if k != "fields"}
+        grant = authorize(conn, principal, entry_id, "lookup", [*fields, *keys], now)
+        entry = grant.entry
+        key_names = [s.name for s in entry.key_items]
+        unknown = [k for k in keys if k not in key_names]
+        if unknown or set(keys) != set(key_names):
+            raise InvalidInput(f"look up by the key: {', '.join(key_names)}",
+                               details=[{"field": k, "reason": "not a key item"} for k in unknown]
+                               or [{"field": "+".join(key_names), "reason": "every key item is required"}])
+        _check_rate(grant, principal)
+        value = _key_value(grant, keys)
+        region, params = grant.region_sql()
+        columns = list(grant.items) + ([grant.region_item] if grant.region_item else [])
+        row = conn.execute(text(
+            f'SELECT {_columns_sql(list(dict.fromkeys(columns)))} FROM "{entry.data_table}" '
+            f'WHERE "{entry.key_column}" = :key{region}'), {"key": value, **params}).first()
+        records = []
+        if row is not None:
+            mapping = row._mapping
+            convert = _converters(grant)
+            records.append(grant.masker.row({n: convert[n](mapping[n]) for n in grant.items}))
+            if fields:
+                records = [{k: v for k, v in r.items() if k in fields} for r in records]
+        return {"records": records}, grant, len(records), value
+
+    return _governed(principal, entry_id, "lookup", work)
+
+
+def _converters(grant: GrantPolicy) -> dict[str, Callable]:
+    return {s.name: _py_value(s) for s in grant.entry.specs}
+
+
+# ---- verify ----------------------------------------------------------------------------------------
+
+def _given_text(spec: ItemSpec, value) -> str:
+    """A value from the request in the canonical text the stored value is compared with."""
+    if value is None:
+        raise ValueError("null")
+    match spec.data_type:
+        case "D":
+            return date.fromisoformat(str(value).strip().replace("/", "-")).isoformat()
+        case "T":
+            return datetime.fromisoformat(str(value).strip().replace("/", "-")).isoformat()
+        case "L":
+            if isinstance(value, bool):
+                return str(value)
+            lowered = str(value).strip().lower()
+            if lowered in ("true", "1", "是", "y", "yes"):
+                return "True"
+            if lowered in ("false", "0", "否", "n", "no"):
+                return "False"
+            raise ValueError("not a boolean")
+        case "Y" | "N" | "B" | "F":
+            return repr(float(value))
+        case "I":
+            return str(int(value))
+    return str(value).strip()
+
+
+def _stored_text(convert: Callable, value) -> str | None:
+    value = convert(value)
+    if value is None:
+        return None
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def verify(conn: Connection, principal: Principal, entry_id: str, match: dict, now: datetime | None = None) -> Outcome:
+    """`{"match": {item: value}}` → `{"result": true|false}`: does the keyed row hold these values?"""
+    now = now or utcnow()
+
+    def work():
+        grant = authorize(conn, principal, entry_id, "verify", list(match), now)
+        entry = grant.entry
+        key_names = [s.name for s in entry.key_items]
+        missing = [k for k in key_names if k not in match]
+        if missing:
+            raise InvalidInput("a verification names the key", details=[
+                {"field": k, "reason": "every key item is required"} for k in missing])
+        problems, wanted = [], {}
+        for name, value in match.items():
+            try:
+                wanted[name] = _given_text(entry.spec(name), value)
+            except (ValueError, TypeError):
+                problems.append({"field": name, "reason": f"not a valid {entry.spec(name).data_type} value",
+                                 "value": str(value)[:100]})
+        if problems:
+            raise InvalidInput("invalid values to verify", details=problems)
+        _check_rate(grant, principal)
+        key = _key_value(grant, {k: wanted[k] if entry.spec(k).data_type == "C" else str(match[k])
+                                 for k in key_names})
+        region, params = grant.region_sql()
+        row = conn.execute(text(
+            f'SELECT {_columns_sql(list(match))} FROM "{entry.data_table}" '
+            f'WHERE "{entry.key_column}" = :key{region}'), {"key": key, **params}).first()
+        convert = _converters(grant)
+        result = row is not None and all(
+            _stored_text(convert[n], row._mapping[n]) == wanted[n] for n in match)
+        return {"result": result}, grant, 1 if result else 0, key
+
+    return _governed(principal, entry_id, "verify", work)
+
+
+# ---- change feed ------------------------------------------------------------------------------------
+
+def changes(conn: Connection, principal: Principal, entry_id: str, cursor: str | None, limit: int,
+            now: datetime | None = None) -> Outcome:
+    """Changes after `cursor`, oldest first: `{"changes": [{op, key, record, seq}], "next_cursor"}`.
+
+    `key` is the consumer's row token (the `_key` column of its export). Each change carries the
+    row as it is now; a change whose row has changed again since is left out (its successor comes
+    later), so a consumer that applies the changes in order converges on the provider's data. Rows
+    outside the grant's region come as deletes (a row may have moved out of the region).
+    """
+    now = now or utcnow()
+
+    def work():
+        try:
+            after = int(cursor or 0)
+            if after < 0:
+                raise ValueError
+        except ValueError:
+            raise InvalidInput("cursor must be a value returned as next_cursor",
+                               details=[{"field": "cursor", "reason": "not a feed cursor", "value": cursor}]) from None
+        page = max(1, min(limit, get_settings().feed_page_max))
+        grant = authorize(conn, principal, entry_id, "feed", [], now)
+        _check_rate(grant, principal)
+        entry = grant.entry
+        columns = list(dict.fromkeys([*grant.items, *([grant.region_item] if grant.region_item else [])]))
+        rows = conn.execute(text(
+            'SELECT c.seq AS "__seq", c.op AS "__op", c.key AS "__key", t._seq AS "__tseq", '
+            + ", ".join(f't."{n}"' for n in columns)
+            + f' FROM data_changes c LEFT JOIN "{entry.data_table}" t ON t."{entry.key_column}" = c.key '
+            f'WHERE c.entry_id = :e AND c.seq > :after ORDER BY c.seq LIMIT :limit'),
+            {"e": entry_id, "after": after, "limit": page}).all()
+        current = [r for r in rows if (r.__tseq == r.__seq) or (r.__tseq is None and r.__op == "delete")]
+        tokens = row_tokens(grant.row_key, [r.__key for r in current])
+        live = [(r, t) for r, t in zip(current, tokens) if r.__op != "delete" and _in_region(grant, r)]
+        records = _masked_records(grant, [r for r, _ in live])
+        by_seq = {r.__seq: rec for (r, _), rec in zip(live, records)}
+        out = []
+        for r, token in zip(current, tokens):
+            record = by_seq.get(r.__seq)
+            op = r.__op if record is not None else "delete"
+            out.append({"seq": r.__seq, "op": op, "key": token, "record": record})
+        next_cursor = rows[-1].__seq if rows else after
+        return {"changes": out, "next_cursor": str(next_cursor)}, grant, len(out), None
+
+    return _governed(principal, entry_id, "feed", work)
+
+
+def _in_region(grant: GrantPolicy, row) -> bool:
+    return grant.in_region(row._mapping[grant.region_item]) if grant.region_item else True
+
+
+def _masked_records(grant: GrantPolicy, rows: list) -> list[dict]:
+    if not rows:
+        return []
+    batch = _arrow_batch(grant, [tuple(r._mapping[n] for n in grant.items) for r in rows])
+    return grant.masker.batch(batch).to_pylist()
+
+
+# ---- bulk export -------------------------------------------------------------------------------------
+
+def _arrow_batch(grant: GrantPolicy, rows: list[tuple]) -> pa.RecordBatch:
+    """Rows of the granted items (stored values) as a typed batch; SQLite text dates become dates."""
+    columns = list(zip(*rows)) if rows else [[] for _ in grant.items]
+    arrays = []
+    for name, values in zip(grant.items, columns):
+        spec = grant.entry.spec(name)
+        target = pa.float64() if spec.data_type == "Y" else arrow_type_for(spec.data_type, spec.precision)
+        arr = pa.array(values, from_pandas=False)
+        if arr.type != target:
+            if spec.data_type == "T" and pa.types.is_string(arr.type):
+                arr = pc.strptime(pc.utf8_slice_codeunits(arr, 0, 19), format="%Y-%m-%d %H:%M:%S", unit="us")
+            arr = pc.cast(arr, target, safe=False)
+        arrays.append(arr)
+    return pa.RecordBatch.from_arrays(arrays, names=list(grant.items))
+
+
+@dataclass
+class Export:
+    """A started export: headers to send and the body to stream (holds one read snapshot)."""
+
+    filename: str
+    media_type: str
+    cursor: int
+    rows: int
+    chunks: Iterator[bytes]
+
+
+def export(engine: Engine, principal: Principal, entry_id: str, fmt: str, now: datetime | None = None) -> Export:
+    """Open one consistent snapshot, count, audit, then stream it in bounded chunks.
+
+    `cursor` is the feed position of the snapshot: following the feed from there after loading
+    the export gives exactly the provider's data.
+    """
+    now = now or utcnow()
+    if fmt not in EXPORT_FORMATS:
+        raise InvalidInput(f"format must be one of {', '.join(EXPORT_FORMATS)}",
+                           details=[{"field": "format", "reason": "unknown format", "value": fmt}])
+    conn = engine.connect()
+    if conn.dialect.name == "postgresql":
+        conn = conn.execution_options(isolation_level="REPEATABLE READ")
+    else:
+        conn = conn.execution_options(read_only=True)
+    try:
+        conn.begin()
+        state: dict = {}
+
+        def work():
+            grant = authorize(conn, principal, entry_id, "export", [], now)
+            _check_rate(grant, principal)
+            region, params = grant.region_sql()
+            table = grant.entry.data_table
+            cursor = conn.execute(text("SELECT last_seq FROM catalog_entries WHERE id = :id"),
+                                  {"id": entry_id}).scalar_one()
+            count = conn.execute(text(f'SELECT count(*) FROM "{table}" WHERE 1 = 1{region}'), params).scalar_one()
+            if fmt == "xlsx" and count > XLSX_MAX_ROWS:
+                raise InvalidInput(f"{count} rows do not fit in one XLSX sheet; use csv, jsonl or parquet",
+                                   details=[{"field": "format", "reason": "too many rows for xlsx", "value": count}])
+            state.update(grant=grant, cursor=cursor, count=count, region=region, params=params)
+            return None, grant, count, None
+
+        _governed(principal, entry_id, "export", work).wait()
+    except BaseException:
+        conn.close()
+        raise
+    grant = state["grant"]
+    return Export(filename=f"{entry_id}.{fmt}", media_type=EXPORT_FORMATS[fmt], cursor=state["cursor"],
+                  rows=state["count"], chunks=_stream(conn, grant, fmt, state["region"], state["params"]))
+
+
+def _batches(conn: Connection, grant: GrantPolicy, region: str, params: dict) -> Iterator[pa.RecordBatch]:
+    entry = grant.entry
+    chunk = get_settings().export_chunk_rows
+    columns = list(grant.items)
+    select_key = f'"{entry.key_column}"'
+    result = conn.execution_options(stream_results=True, yield_per=chunk).execute(text(
+        f'SELECT {select_key}, {_columns_sql(columns)} FROM "{entry.data_table}" WHERE 1 = 1{region}'), params)
+    while True:
+        rows = result.fetchmany(chunk)
+        if not rows:
+            return
+        keys = [r[0] for r in rows]
+        batch = grant.masker.batch(_arrow_batch(grant, [tuple(r[1:]) for r in rows]))
+        token = pa.array(row_tokens(grant.row_key, keys), pa.string())
+        yield pa.RecordBatch.from_arrays([token, *batch.columns], names=[ROW_TOKEN, *batch.schema.names])
+
+
+def _stream(conn: Connection, grant: GrantPolicy, fmt: str, region: str, params: dict) -> Iterator[bytes]:
+    try:
+        batches = _batches(conn, grant, region, params)
+        if fmt == "csv":
+            yield from _csv(batches, grant)
+        elif fmt == "jsonl":
+            for batch in batches:
+                yield b"".join(dumps(r) + b"\n" for r in batch.to_pylist())
+        elif fmt == "parquet":
+            yield from _parquet(batches, grant)
+        else:
+            yield from _xlsx(batches, grant)
+    finally:
+        conn.close()
+
+
+def _empty_schema(grant: GrantPolicy) -> pa.Schema:
+    batch = grant.masker.batch(_arrow_batch(grant, []))
+    return pa.schema([pa.field(ROW_TOKEN, pa.string()), *batch.schema])
+
+
+def _csv(batches: Iterator[pa.RecordBatch], grant: GrantPolicy) -> Iterator[bytes]:
+    header = True
+    for batch in batches:
+        buf = io.BytesIO()
+        pacsv.write_csv(batch, buf, write_options=pacsv.WriteOptions(include_header=header))
+        header = False
+        yield buf.getvalue()
+    if header:  # no rows: still a header line
+        yield (",".join(_empty_schema(grant).names) + "\n").encode()
+
+
+class _Sink(io.RawIOBase):
+    """A write-only stream whose written bytes are taken out as they come."""
+
+    def __init__(self):
+        self.parts: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def take(self) -> bytes:
+        out, self.parts = b"".join(self.parts), []
+        return out
+
+
+def _parquet(batches: Iterator[pa.RecordBatch], grant: GrantPolicy) -> Iterator[bytes]:
+    sink = _Sink()
+    writer = None
+    for batch in batches:
+        if writer is None:
+            writer = pq.ParquetWriter(pa.PythonFile(sink, mode="w"), batch.schema)
+        writer.write_batch(batch)
+        yield sink.take()
+    if writer is None:
+        writer = pq.ParquetWriter(pa.PythonFile(sink, mode="w"), _empty_schema(grant))
+    writer.close()
+    yield sink.take()
+
+
+def _xlsx(batches: Iterator[pa.RecordBatch], grant: GrantPolicy) -> Iterator[bytes]:
+    """openpyxl's write-only mode keeps memory bounded but writes the zip at the end: spool to a file."""
+    from openpyxl import Workbook
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("data")
+    sheet.append(_empty_schema(grant).names)
+    for batch in batches:
+        for row in zip(*[c.to_pylist() for c in batch.columns]):
+            sheet.append(list(row))
+    fd, path = tempfile.mkstemp(suffix=".xlsx", dir=get_settings().data_dir if get_settings().data_dir.exists()
+                                else None)
+    os.close(fd)
+    try:
+        workbook.save(path)
+        with open(path, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                yield chunk
+    finally:
+        os.unlink(path)
