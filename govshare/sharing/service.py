@@ -209,6 +209,7 @@ def approve(session: Session, request_id: str, body: ApproveBody, principal: Pri
     duration = body.duration_days or req.duration_days
     if duration > req.duration_days:
         problems.append(_problem("duration_days", f"longer than requested ({req.duration_days})", duration))
+    items = [n for n in items if n in req.items]  # wider ones are reported above
     policies = _policies_for(req, items, entry)
     for name, policy in body.masking.items():
         if name not in items:

@@ -4,7 +4,7 @@ department, and the platform operator."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 from fastapi.testclient import TestClient
@@ -61,6 +61,17 @@ class World:
     other_org: dict
     other_client: dict
     operator: TestClient
+    users: dict = field(default_factory=dict)  # role -> the user dict (username, password, id)
+
+    def principal(self, role: str):
+        """The service-layer Principal of one of the world's users (approver, consumer, operator…)."""
+        from sqlalchemy import select
+
+        from govshare.core.database import session_scope
+        from govshare.orgs.models import User
+        from govshare.orgs.service import user_principal
+        with session_scope(read_only=True) as session:
+            return user_principal(session.scalar(select(User).where(User.id == self.users[role]["id"])))
 
     def bearer(self, api_client: dict) -> dict:
         return {"Authorization": "Bearer " + self.platform.token(api_client)}
@@ -92,16 +103,19 @@ def build_world(platform: Platform, app, share_type: str = "conditional", rows: 
     consumer_org = platform.org(name="舟山市住房公积金中心", region="330902")
     other_org = platform.org(name="舟山市交通运输局")
     operator_org = platform.org(name="舟山市大数据发展管理局")
+    users = {"approver": platform.user(provider, ["approver"]), "provider_admin": platform.user(provider, ["org_admin"]),
+             "consumer": platform.user(consumer_org, ["consumer"]),
+             "consumer_admin": platform.user(consumer_org, ["org_admin"]),
+             "operator": platform.user(operator_org, ["platform_admin"])}
     return World(
         platform=platform, provider=provider, provider_headers=provider_headers, entry=entry, rows=data,
-        approver=user_session(app, platform.user(provider, ["approver"])),
-        provider_admin=user_session(app, platform.user(provider, ["org_admin"])),
-        consumer_org=consumer_org, consumer=user_session(app, platform.user(consumer_org, ["consumer"])),
-        consumer_admin=user_session(app, platform.user(consumer_org, ["org_admin"])),
+        approver=user_session(app, users["approver"]), provider_admin=user_session(app, users["provider_admin"]),
+        consumer_org=consumer_org, consumer=user_session(app, users["consumer"]),
+        consumer_admin=user_session(app, users["consumer_admin"]),
         client_a=platform.api_client(consumer_org, ["data:read"]),
         client_b=platform.api_client(consumer_org, ["data:read"]),
         other_org=other_org, other_client=platform.api_client(other_org, ["data:read"]),
-        operator=user_session(app, platform.user(operator_org, ["platform_admin"])),
+        operator=user_session(app, users["operator"]), users=users,
     )
 
 
