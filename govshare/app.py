@@ -11,6 +11,7 @@ from govshare import __version__
 from govshare.catalog.endpoints import router as catalog_router
 from govshare.core.config import get_settings
 from govshare.core.errors import install_error_handlers
+from govshare.core.logs import install_redaction
 from govshare.exchange.endpoints import router as exchange_router
 from govshare.mounting.endpoints import router as mounting_router
 from govshare.orgs.endpoints import oauth_router
@@ -35,6 +36,7 @@ async def lifespan(_app: FastAPI):
 def create_app() -> FastAPI:
     settings = get_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    install_redaction()
     app = FastAPI(
         title="GovShare",
         version=__version__,

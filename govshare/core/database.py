@@ -54,7 +54,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        kwargs: dict = {"connect_args": {"check_same_thread": False, "timeout": 60}}
+        kwargs: dict = {"connect_args": {"check_same_thread": False, "timeout": 60}, "hide_parameters": True}
         if url in ("sqlite://", "sqlite:///:memory:"):
             kwargs["poolclass"] = StaticPool
         engine = create_engine(url, **kwargs)
@@ -74,7 +74,8 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql") and "+" not in url.split("://", 1)[0]:
         url = url.replace("postgresql://", "postgresql+psycopg://", 1)
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # hide_parameters: SQL errors and logs must not carry row values (ID numbers) or secrets.
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True)
 
 
 _engines: dict[str, Engine] = {}

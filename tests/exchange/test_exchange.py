@@ -1,0 +1,184 @@
+"""Exchange behaviour beyond the matrix: export + feed reproduce the provider's data, rate limits
+(in-process and through Redis), audit records, and no personal data in logs."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+
+import pytest
+from sqlalchemy import text
+
+from govshare.core import ratelimit
+from govshare.core.config import reset_settings
+from govshare.core.database import session_scope
+from tests.conftest import require_service
+from tests.mounting.conftest import to_csv, upload
+from tests.sharing.conftest import PERSON_HEADER, region_person_rows
+
+
+def _export(world, headers) -> tuple[dict, int]:
+    resp = world.platform.http.get(f"/api/v1/data/{world.entry['id']}/export", params={"format": "jsonl"},
+                                   headers=headers)
+    assert resp.status_code == 200, resp.text
+    rows = [json.loads(line) for line in resp.text.splitlines()]
+    return {r.pop("_key"): r for r in rows}, int(resp.headers["GovShare-Feed-Cursor"])
+
+
+def _follow(world, headers, replica: dict, cursor: int, limit: int = 7) -> int:
+    while True:
+        resp = world.platform.http.get(f"/api/v1/data/{world.entry['id']}/changes",
+                                       params={"cursor": cursor, "limit": limit}, headers=headers)
+        assert resp.status_code == 200, resp.text
+        body = resp.json()
+        for change in body["changes"]:
+            if change["op"] == "delete":
+                replica.pop(change["key"], None)
+            else:
+                replica[change["key"]] = change["record"]
+        if int(body["next_cursor"]) == cursor:
+            return cursor
+        cursor = int(body["next_cursor"])
+
+
+def test_export_then_feed_reproduces_the_provider_after_inserts_updates_and_deletes(world):
+    world.approve(world.request()["id"])
+    headers = world.bearer(world.client_a)
+    replica, cursor = _export(world, headers)
+    assert len(replica) == len(world.rows)
+
+    rows = [list(r) for r in world.rows]
+    for row in rows[:5]:
+        row[3] = "13700000000"  # updated mobile
+        row[6] = "是"
+    added = region_person_rows(5, start=100)
+    resp = upload(world.platform.http, world.entry, world.provider_headers,
+                  to_csv(rows[:5] + added, header=PERSON_HEADER), mode="upsert")
+    assert resp.status_code == 200 and resp.json()["updated"] == 5 and resp.json()["inserted"] == 5, resp.text
+    kept = rows[:10] + rows[15:] + added  # rows 10-14 deleted by a replace
+    kept[0][1] = "李四"  # and one more update in the same replace
+    resp = upload(world.platform.http, world.entry, world.provider_headers, to_csv(kept, header=PERSON_HEADER))
+    assert resp.status_code == 200 and resp.json()["deleted"] == 5, resp.text
+
+    _follow(world, headers, replica, cursor)
+    fresh, _ = _export(world, headers)
+    assert replica == fresh and len(fresh) == len(kept)
+    assert all("*" in r["id_number"] for r in fresh.values())
+
+
+def test_a_bad_cursor_is_a_422(world):
+    world.approve(world.request()["id"])
+    for cursor in ("abc", "-5"):
+        resp = world.platform.http.get(f"/api/v1/data/{world.entry['id']}/changes", params={"cursor": cursor},
+                                       headers=world.bearer(world.client_a))
+        assert resp.status_code == 422 and resp.json()["error"]["details"][0]["field"] == "cursor"
+
+
+def test_lookup_needs_the_key_and_unknown_entries_are_404(world):
+    world.approve(world.request()["id"])
+    headers = world.bearer(world.client_a)
+    http = world.platform.http
+    by_name = http.get(f"/api/v1/data/{world.entry['id']}/records", params={"name": world.rows[0][1]},
+                       headers=headers)
+    assert by_name.status_code == 422
+    missing = http.get(f"/api/v1/data/{world.entry['id']}/records", params={"id_number": "330902190001010000"},
+                       headers=headers)
+    assert missing.status_code == 200 and missing.json() == {"records": []}
+    unknown = http.get("/api/v1/data/nosuchentry/records", params={"id_number": "1"}, headers=headers)
+    assert unknown.status_code == 404
+    no_token = http.get(f"/api/v1/data/{world.entry['id']}/records", params={"id_number": "1"})
+    assert no_token.status_code == 401
+    bad = http.post(f"/api/v1/data/{world.entry['id']}/verify", headers=headers,
+                    json={"match": {"id_number": world.rows[0][0], "birth_date": "not a date"}})
+    assert bad.status_code == 422 and bad.json()["error"]["details"][0]["field"] == "birth_date"
+    fmt = http.get(f"/api/v1/data/{world.entry['id']}/export", params={"format": "docx"}, headers=headers)
+    assert fmt.status_code == 422
+
+
+def test_every_call_is_audited_with_a_keyed_subject_hash(world):
+    world.approve(world.request()["id"])
+    headers = world.bearer(world.client_a)
+    person = world.rows[0]
+    world.platform.http.get(f"/api/v1/data/{world.entry['id']}/records", params={"id_number": person[0]},
+                            headers=headers)
+    world.platform.http.post(f"/api/v1/data/{world.entry['id']}/verify", headers=headers,
+                             json={"match": {"id_number": person[0], "married": "否"}})
+    with session_scope(read_only=True) as session:
+        rows = session.execute(text(
+            "SELECT method, outcome, row_count, subject_hash, purpose, consumer_org_id, provider_org_id, grant_id "
+            "FROM exchange_calls WHERE client_id = :c ORDER BY id"), {"c": world.client_a["id"]}).all()
+    assert [(r.method, r.outcome, r.row_count) for r in rows] == [("lookup", "ok", 1), ("verify", "ok", 1)]
+    assert rows[0].subject_hash == rows[1].subject_hash and person[0] not in rows[0].subject_hash
+    assert len(rows[0].subject_hash) == 64 and rows[0].purpose == "住房公积金提取审核"
+    assert rows[0].consumer_org_id == world.consumer_org["id"] and rows[0].provider_org_id == world.provider["id"]
+
+
+def test_rate_limit_per_client_and_grant_answers_429_with_retry_after(world):
+    world.approve(world.request()["id"], rate_limit_per_minute=3)
+    headers = world.bearer(world.client_a)
+    statuses = [world.platform.http.get(f"/api/v1/data/{world.entry['id']}/records",
+                                        params={"id_number": world.rows[i][0]}, headers=headers) for i in range(4)]
+    assert [r.status_code for r in statuses[:3]] == [200, 200, 200]
+    limited = statuses[3]
+    assert limited.status_code == 429 and 1 <= int(limited.headers["Retry-After"]) <= 60
+    assert limited.json()["error"]["code"] == "rate_limited"
+    with session_scope(read_only=True) as session:
+        outcomes = session.execute(text("SELECT outcome FROM exchange_calls WHERE client_id = :c ORDER BY id"),
+                                   {"c": world.client_a["id"]}).scalars().all()
+    assert outcomes[-1] == "rate_limited"
+
+
+def test_redis_counts_are_shared_across_processes():
+    require_service("Redis", "127.0.0.1", 6379)
+    url = "redis://127.0.0.1:6379/0"
+    key = "test:" + uuid.uuid4().hex
+    one, two = ratelimit.RedisLimiter(url), ratelimit.RedisLimiter(url)  # two workers' limiters
+    now = 1_800_000_010.0
+    assert [one.hit(key, 3, now), two.hit(key, 3, now), one.hit(key, 3, now)] == [0, 0, 0]
+    assert two.hit(key, 3, now) == 50  # the window ends at the next full minute
+    assert one.hit(key, 3, now + 60) == 0  # a new window
+
+
+def test_the_api_uses_redis_when_configured(world, monkeypatch):
+    require_service("Redis", "127.0.0.1", 6379)
+    monkeypatch.setenv("GOVSHARE_REDIS_URL", "redis://127.0.0.1:6379/0")
+    reset_settings()
+    try:
+        assert isinstance(ratelimit.limiter(), ratelimit.RedisLimiter)
+        world.approve(world.request()["id"], rate_limit_per_minute=2)
+        headers = world.bearer(world.client_a)
+        codes = [world.platform.http.get(f"/api/v1/data/{world.entry['id']}/records",
+                                         params={"id_number": world.rows[0][0]}, headers=headers).status_code
+                 for _ in range(3)]
+        assert codes == [200, 200, 429]
+    finally:
+        monkeypatch.delenv("GOVSHARE_REDIS_URL")
+        reset_settings()
+
+
+def test_no_personal_data_in_log_lines(world, caplog):
+    world.approve(world.request()["id"])
+    headers = world.bearer(world.client_a)
+    person = world.rows[0]
+    http, entry = world.platform.http, world.entry["id"]
+    with caplog.at_level(logging.DEBUG):
+        http.get(f"/api/v1/data/{entry}/records", params={"id_number": person[0]}, headers=headers)
+        http.post(f"/api/v1/data/{entry}/verify", json={"match": {"id_number": person[0]}}, headers=headers)
+        http.get(f"/api/v1/data/{entry}/export", headers=headers)
+        http.get(f"/api/v1/data/{entry}/changes", headers=headers)
+        # The server's access log line as uvicorn writes it: the query string (the ID number) is cut.
+        logging.getLogger("uvicorn.access").info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "GET",
+                                                 f"/api/v1/data/{entry}/records?id_number={person[0]}", "1.1", 200)
+    # Every line the platform (and its server) logged; httpx lines are the test client's own.
+    text_ = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("httpx"))
+    assert f"/api/v1/data/{entry}/records" in text_
+    for row in world.rows:
+        assert row[0] not in text_ and row[3] not in text_ and row[1] not in text_
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limiter():
+    ratelimit._limiter.cache_clear()
+    yield
+    ratelimit._limiter.cache_clear()
