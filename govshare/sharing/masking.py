@@ -45,9 +45,13 @@ COMPOUND_SURNAMES = frozenset(
 )
 _COMPOUND_ARRAY = pa.array(sorted(COMPOUND_SURNAMES), pa.string())
 
-# Up to the first district-level marker; else up to the last 市; else the first 6 characters. The same
-# pattern runs in Python `re` and Arrow's RE2, both leftmost-first, so the two paths keep the same prefix.
-_ADDRESS_KEEP = r"(?s)^(?P<keep>[^区县旗]*[区县旗]|.*市|.{0,6})"
+# Up to the first district-level marker (区 县 旗, but not the 区 of 小区 社区 园区 开发区 景区 校区 街区
+# 片区 or 自治区); else up to the last 市; else the first 2 characters. RE2 has no look-behind, so the
+# excluded pairs are consumed as units. The same pattern runs in Python `re` and Arrow's RE2, both
+# leftmost-first, so the two paths keep the same prefix.
+_NOT_DISTRICT = "小社园发景校街片治"
+_ADDRESS_KEEP = (rf"(?s)^(?P<keep>(?:[^区县旗]|[{_NOT_DISTRICT}]区)*?(?:[^{_NOT_DISTRICT}区县旗]区|县|旗)"
+                 r"|.*市|.{0,2})")
 _ADDRESS_RE = re.compile(_ADDRESS_KEEP)
 _ADDRESS_STARS = "****"
 
