@@ -1,6 +1,7 @@
 """Build the demo city (舟山市) into the configured database through the service layer.
 
-Deterministic: the same seed gives the same departments, people, entries and rows. The first run
+Deterministic: the same seed gives the same departments, people, entries and rows, and the same
+sharing activity (demands, access requests, grants, exchange calls: `demo/sharing.py`). The first run
 builds; later runs reuse the database unless `rebuild=True`.
 """
 
@@ -23,7 +24,7 @@ from govshare.catalog.schemas import EntryCreate
 from govshare.core.config import get_settings
 from govshare.core.database import dispose_engines, session_scope, utcnow
 from govshare.core.migrate import upgrade_to_head
-from govshare.demo import datasets
+from govshare.demo import datasets, sharing
 from govshare.mounting import loader, validation
 from govshare.mounting import service as mounting
 from govshare.orgs import service as orgs
@@ -81,17 +82,21 @@ def build_demo_city(rebuild: bool = False, scale: float = 1.0, seed: int = datas
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                   TimeElapsedColumn(), console=console, transient=False) as progress:
         task = progress.add_task("departments and users", total=len(datasets.DEPARTMENTS) + len(datasets.DEMO_USERS))
-        org_ids, admins, logins, clients = _people(progress, task)
+        org_ids, admins, logins, clients, actors = _people(progress, task)
         task = progress.add_task("catalog entries", total=len(entries))
         entry_ids = _catalog(entries, org_ids, admins, progress, task)
         task = progress.add_task("generating data", total=1)
         big = datasets.generate_all(seed, scale)
         progress.advance(task)
         task = progress.add_task("mounting data", total=len(mounted))
+        tables: dict[tuple[str, str], pa.Table] = {}
         for spec in mounted:
             table = big[spec["dataset"]] if spec.get("dataset") else datasets.small_table(spec, seed, scale)
             _mount(entry_ids[spec["name"], spec["provider"]], table, stale=spec.get("stale", False))
+            tables[spec["name"], spec["provider"]] = table
             progress.advance(task)
+        task = progress.add_task("sharing and exchange", total=sharing.steps())
+        sharing.build_sharing(actors, entry_ids, tables, seed, lambda: progress.advance(task))
     credentials = {
         "console": "http://127.0.0.1:8000/",
         "password_note": "all demo users share this password",
@@ -110,11 +115,12 @@ def build_demo_city(rebuild: bool = False, scale: float = 1.0, seed: int = datas
     return credentials
 
 
-def _people(progress: Progress, task) -> tuple[dict, dict, list, list]:
+def _people(progress: Progress, task) -> tuple[dict, dict, list, list, sharing.Actors]:
     org_ids: dict[str, str] = {}
     admins: dict[str, Principal] = {}
     logins: list[dict] = []
     clients: list[dict] = []
+    actors = sharing.Actors(users={}, clients={})
     with session_scope() as session:
         for dept in datasets.DEPARTMENTS:
             org, _ = orgs.create_org(session, OrgCreate(code=dept["code"], name=dept["name"], short_name=dept["short"],
@@ -125,19 +131,22 @@ def _people(progress: Progress, task) -> tuple[dict, dict, list, list]:
                 org)
             clients.append({"org": dept["short"], "org_name": dept["name"], "client_id": client.client_id,
                             "client_secret": secret, "scopes": client.scopes})
+            actors.clients[dept["short"]] = Principal(kind="client", id=client.id, name=client.name, org_id=org.id,
+                                                      org_code=org.code, scopes=frozenset(client.scopes))
             progress.advance(task)
         for spec in datasets.DEMO_USERS:
             user = orgs.create_user(session, UserCreate(
                 username=spec["username"], display_name=spec["display_name"], org_code=spec["org"],
                 password=datasets.DEMO_PASSWORD, roles=spec["roles"]))
+            actors.users[spec["username"]] = orgs.user_principal(user)
             if "org_admin" in spec["roles"]:
-                admins[spec["org"]] = orgs.user_principal(user)
+                admins[spec["org"]] = actors.users[spec["username"]]
             logins.append({"username": spec["username"], "password": datasets.DEMO_PASSWORD, "org": spec["org"],
                            "roles": spec["roles"]})
             progress.advance(task)
     # The operator's platform admin first: it is what a visitor most likely wants.
     logins.sort(key=lambda r: (0 if "platform_admin" in r["roles"] else 1 if "org_admin" in r["roles"] else 2))
-    return org_ids, admins, logins, clients
+    return org_ids, admins, logins, clients, actors
 
 
 def _catalog(entries: list[dict], org_ids: dict, admins: dict, progress: Progress, task) -> dict:

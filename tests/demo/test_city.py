@@ -24,9 +24,35 @@ CHECK = textwrap.dedent("""
         client = creds["api_clients"][0]
         token = http.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": client["client_id"],
                                                 "client_secret": client["client_secret"]})
-        print(json.dumps({"marriage_hits": found["total"], "mounted": mounted["total"],
-                          "unmounted": unmounted["total"], "token": token.status_code,
-                          "orgs": http.get("/api/v1/orgs", params={"limit": 100}).json()["total"]}))
+        facts = {"marriage_hits": found["total"], "mounted": mounted["total"], "unmounted": unmounted["total"],
+                 "token": token.status_code, "orgs": http.get("/api/v1/orgs", params={"limit": 100}).json()["total"]}
+        for view in ("open", "overdue", "unmet", "met", "promise_overdue"):
+            page = http.get("/api/v1/demands", params={"view": view}).json()
+            facts["demands_" + view] = page["total"]
+            if view == "unmet":
+                facts["unmet_reasons"] = all(d["unmet_reason"] for d in page["items"])
+        facts["arbitration"] = http.get("/api/v1/access-requests", params={"view": "arbitration"}).json()["total"]
+
+        def login(username):
+            assert http.post("/api/v1/auth/login", json={"username": username,
+                                                         "password": admin["password"]}).status_code == 200
+
+        login("gaj_approver")  # 公安局 provides 户籍信息: requests wait for it, one past the deadline
+        for status in ("pending", "overdue", "escalated"):
+            facts["inbox_" + status] = http.get("/api/v1/access-requests",
+                                                params={"view": "inbox", "status": status}).json()["total"]
+        login("gjj_admin")  # 公积金中心 holds grants on 婚姻登记信息, 户籍信息 ...
+        held = http.get("/api/v1/grants", params={"side": "consumer", "status": "active"}).json()
+        facts["grants_held"] = held["total"]
+        facts["narrowed"] = any(g["masking"].get("male_name") == "drop" for g in held["items"])
+
+    from sqlalchemy import func, select
+    from govshare.core.database import session_scope
+    from govshare.exchange.models import ExchangeCall
+    with session_scope(read_only=True) as session:
+        facts["calls"] = dict(session.execute(select(ExchangeCall.outcome, func.count()).group_by(
+            ExchangeCall.outcome)).all())
+    print(json.dumps(facts))
 """)
 
 
@@ -50,6 +76,16 @@ def test_demo_city_builds_and_is_reused(tmp_path):
     facts = json.loads(checked.stdout.strip().splitlines()[-1])
     assert facts["marriage_hits"] >= 1 and facts["token"] == 200 and facts["orgs"] >= 20
     assert facts["mounted"] > 50 and facts["unmounted"] > 10  # some entries deliberately unmounted
+
+    # Sharing activity, so the lists are not empty when a visitor opens the platform.
+    for view in ("open", "overdue", "unmet", "met", "promise_overdue"):
+        assert facts["demands_" + view] >= 1, view
+    assert facts["unmet_reasons"] and facts["arbitration"] >= 1
+    assert facts["inbox_pending"] >= 1 and facts["inbox_overdue"] >= 1 and facts["inbox_escalated"] >= 1
+    assert facts["grants_held"] >= 3 and facts["narrowed"]
+    calls = facts["calls"]
+    assert sum(calls.values()) >= 2500 and calls["ok"] >= 2000 and calls.get("not_found", 0) >= 1
+    assert {"no_grant", "pending", "revoked"} <= set(calls)  # denied calls are audited too
 
     again = _run(["-m", "govshare.cli", "demo", "--no-serve"], env)
     assert again.returncode == 0 and "reusing" in again.stdout
