@@ -4,7 +4,9 @@ Why: a consumer that wants changes pushed subscribes to `{prefix}.{entry_id}.{gr
 polling `GET /api/v1/data/{entry}/changes`. Nothing is pushed that the consumer could not pull: every
 page is read with `service.changes` as the grant's first client, so the grant check, masking,
 region scope, rate limit and audit record apply exactly as over HTTP, and a denied call publishes
-nothing and leaves the grant's cursor where it was.
+nothing and leaves the grant's cursor where it was. An entry with nothing after the cursor costs no
+call (and no audit record); a client holding two feed grants for one entry is read under one of them
+(as over HTTP), so only that grant is relayed.
 
 Delivery is at least once, de-duplicated: a grant's position (`feed_relay_cursors`) moves only
 after JetStream has acknowledged every message of the page, and each message carries
@@ -138,12 +140,18 @@ def _serving_grant(conn, principal: Principal, entry_id: str) -> str | None:
         return None
 
 
+async def _nats_error(exc: Exception) -> None:
+    log.warning("NATS: %s", exc or exc.__class__.__name__)
+
+
 async def _relay(url: str, prefix: str, max_pages: int | None) -> dict:
     targets = _targets()
     totals = {"grants": len(targets), "published": 0, "duplicates": 0, "skipped": 0}
     if not targets:
         return totals
-    nc = await nats.connect(url, connect_timeout=5, allow_reconnect=False)
+    # Fail fast (two tries, ~1 s apart) when NATS is down: the next scheduler pass tries again.
+    nc = await nats.connect(url, connect_timeout=5, allow_reconnect=False, max_reconnect_attempts=1,
+                            reconnect_time_wait=1, error_cb=_nats_error)
     try:
         js = nc.jetstream()
         await _ensure_stream(js, prefix)

@@ -5,6 +5,8 @@ serve` sets it; `--no-scheduler` turns it off); off otherwise, so tests and embe
 it implicitly. Every `settings.scheduler_interval_seconds` the thread takes (or renews) the lease
 `mount-scheduler` for three intervals: with several `govshare serve` processes one of them pulls, and
 if it dies another takes over once the lease runs out. Cron users run `govshare mount run-due`.
+With `GOVSHARE_NATS_URL` set, the lease holder also relays the grants' change feeds to NATS
+(`exchange.relay.relay_once`) after each pass.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class MountScheduler:
         from govshare.mounting import sources
         kwargs = {"max_pulls": self.max_pulls} if self.max_pulls else {}
         while not self._stop.is_set():
+            result = {}
             try:
                 result = sources.run_due_pulls(holder=self.holder, **kwargs)
                 if result["pulls"]:
@@ -50,8 +53,20 @@ class MountScheduler:
                                                               for p in result["pulls"]))
             except Exception:  # noqa: BLE001 - keep the thread alive; the next pass retries
                 log.exception("mount scheduler pass failed")
+            if result.get("lease") and get_settings().nats_url:
+                self._relay()
             self.passes += 1
             self._stop.wait(self.interval)
+
+    @staticmethod
+    def _relay() -> None:
+        from govshare.exchange import relay
+        try:
+            counts = relay.relay_once()
+            if counts["published"]:
+                log.info("feed relay: %(published)d changes published for %(grants)d grants", counts)
+        except Exception:  # noqa: BLE001 - NATS down or a bad page: the cursors stay, the next pass retries
+            log.exception("feed relay pass failed")
 
     @property
     def running(self) -> bool:

@@ -63,7 +63,7 @@ def create_demand(session: Session, data: DemandCreate, principal: Principal, no
 
 def get_demand(session: Session, demand_id: str, *, for_update: bool = False) -> Demand:
     stmt = select(Demand).where(Demand.id == demand_id)
-    demand = session.scalar(stmt.with_for_update() if for_update else stmt)
+    demand = session.scalar(stmt.with_for_update(of=Demand) if for_update else stmt)
     if demand is None:
         raise NotFound("demand not found", code="demand_not_found")
     return demand

@@ -169,7 +169,7 @@ def _make_grant(session: Session, req: AccessRequest, items: list[str], methods:
 
 def get_request(session: Session, request_id: str, principal: Principal, *, for_update: bool = False) -> AccessRequest:
     stmt = select(AccessRequest).where(AccessRequest.id == request_id)
-    req = session.scalar(stmt.with_for_update() if for_update else stmt)
+    req = session.scalar(stmt.with_for_update(of=AccessRequest) if for_update else stmt)
     if req is None or not (principal.org_id in (req.consumer_org_id, req.provider_org_id) or principal.is_platform_admin):
         raise NotFound("access request not found", code="request_not_found")
     return req
@@ -253,7 +253,7 @@ def escalate_overdue(session: Session, now: datetime | None = None) -> int:
     """Hand every pending request past its deadline to the platform operator; returns how many."""
     now = now or utcnow()
     overdue = list(session.scalars(select(AccessRequest).where(
-        AccessRequest.status == RequestStatus.pending.value, AccessRequest.due_at < now).with_for_update()))
+        AccessRequest.status == RequestStatus.pending.value, AccessRequest.due_at < now).with_for_update(of=AccessRequest)))
     for req in overdue:
         req.status, req.escalated_at = RequestStatus.escalated.value, now
     session.flush()
@@ -327,7 +327,7 @@ def grant_read(grant: Grant, now: datetime | None = None) -> GrantRead:
 
 def get_grant(session: Session, grant_id: str, principal: Principal, *, for_update: bool = False) -> Grant:
     stmt = select(Grant).where(Grant.id == grant_id)
-    grant = session.scalar(stmt.with_for_update() if for_update else stmt)
+    grant = session.scalar(stmt.with_for_update(of=Grant) if for_update else stmt)
     if grant is None or not (principal.org_id in (grant.consumer_org_id, grant.provider_org_id)
                              or principal.is_platform_admin):
         raise NotFound("grant not found", code="grant_not_found")

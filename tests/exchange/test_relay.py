@@ -13,6 +13,7 @@ import time
 
 import nats
 import pytest
+from nats.errors import NoServersError
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js.errors import NotFoundError
 from sqlalchemy import text
@@ -98,6 +99,9 @@ def assert_no_clear_values(messages, rows) -> None:
 
 def test_publishes_the_governed_feed_then_only_new_changes(clean_db, world, prefix):
     grant_id = feed_grant(world)
+    with pytest.raises(NoServersError):  # NATS down: the pass fails fast and nothing moves
+        relay.relay_once("nats://127.0.0.1:1")
+    assert cursor_of(grant_id) is None
     assert relay.relay_once(NATS_URL) == {"grants": 1, "published": 30, "duplicates": 0, "skipped": 0}
     messages = published(prefix)
     assert [json.loads(data) for _, _, data in messages] == http_feed(world)
