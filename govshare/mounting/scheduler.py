@@ -5,7 +5,8 @@ serve` sets it; `--no-scheduler` turns it off); off otherwise, so tests and embe
 it implicitly. Every `settings.scheduler_interval_seconds` the thread takes (or renews) the lease
 `mount-scheduler` for three intervals: with several `govshare serve` processes one of them pulls, and
 if it dies another takes over once the lease runs out. Cron users run `govshare mount run-due`.
-With `GOVSHARE_NATS_URL` set, the lease holder also relays the grants' change feeds to NATS
+The lease holder also escalates access requests past their deadline to the operator
+(`sharing.service.escalate_overdue`). With `GOVSHARE_NATS_URL` set, it also relays the grants' change feeds to NATS
 (`exchange.relay.relay_once`) after each pass.
 """
 
@@ -53,10 +54,23 @@ class MountScheduler:
                                                               for p in result["pulls"]))
             except Exception:  # noqa: BLE001 - keep the thread alive; the next pass retries
                 log.exception("mount scheduler pass failed")
+            if result.get("lease"):
+                self._escalate()
             if result.get("lease") and get_settings().nats_url:
                 self._relay()
             self.passes += 1
             self._stop.wait(self.interval)
+
+    @staticmethod
+    def _escalate() -> None:
+        from govshare.sharing import service as sharing
+        try:
+            with session_scope() as session:
+                escalated = sharing.escalate_overdue(session)
+            if escalated:
+                log.info("escalated %d overdue access request(s) to the operator", escalated)
+        except Exception:  # noqa: BLE001 - the next pass retries
+            log.exception("escalation pass failed")
 
     @staticmethod
     def _relay() -> None:

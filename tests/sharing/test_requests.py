@@ -188,3 +188,25 @@ def test_a_revoked_client_loses_access_at_once(world):
     after = world.platform.http.get(f"/api/v1/data/{world.entry['id']}/records",
                                     params={"id_number": world.rows[0][0]}, headers=token_headers)
     assert after.status_code == 401 and after.json()["error"]["code"] == "invalid_client"
+
+
+def test_the_scheduler_escalates_overdue_requests(clean_db, world):
+    import time
+
+    from govshare.mounting import scheduler
+    from govshare.sharing.schemas import AccessRequestCreate
+    with session_scope() as session:
+        req_id = sharing.file_request(session, AccessRequestCreate(
+            entry_id=world.entry["id"], items=["id_number"], methods=["verify"], purpose="核验身份",
+            client_ids=[world.client_a["client_id"]]), world.principal("consumer"),
+            now=utcnow() - timedelta(days=30)).id
+    thread = scheduler.MountScheduler(interval=0.2, holder="test-escalation").start()
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if world.consumer.get(f"/api/v1/access-requests/{req_id}").json()["status"] == "escalated":
+                break
+            time.sleep(0.1)
+    finally:
+        thread.stop()
+    assert world.consumer.get(f"/api/v1/access-requests/{req_id}").json()["status"] == "escalated"
