@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -134,3 +135,43 @@ def get_session(request: Request) -> Iterator[Session]:
 def is_sqlite(engine_or_session) -> bool:
     bind = engine_or_session.get_bind() if isinstance(engine_or_session, Session) else engine_or_session
     return bind.dialect.name == "sqlite"
+
+
+# ---- the driver directly, for hot paths ---------------------------------------------------------
+# SQLAlchemy's Row and statement handling cost more than the query itself on a one-row lookup or a
+# 10,000-row feed page. These helpers run plain SQL with `:name` parameters on the DBAPI connection
+# under a SQLAlchemy Connection (same transaction, same pool).
+
+_NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+_pyformat_cache: dict[str, str] = {}
+
+
+def for_driver(conn, sql: str) -> str:
+    if conn.dialect.name == "sqlite":
+        return sql  # sqlite3 takes :name itself
+    converted = _pyformat_cache.get(sql)
+    if converted is None:
+        converted = _pyformat_cache[sql] = _NAMED.sub(r"%(\1)s", sql.replace("%", "%%"))
+    return converted
+
+
+def driver_cursor(conn, sql: str, params: dict | None = None):
+    cursor = conn.connection.driver_connection.cursor()
+    cursor.execute(for_driver(conn, sql), params or {})
+    return cursor
+
+
+def driver_rows(conn, sql: str, params: dict | None = None) -> list[tuple]:
+    cursor = driver_cursor(conn, sql, params)
+    try:
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def driver_row(conn, sql: str, params: dict | None = None) -> tuple | None:
+    cursor = driver_cursor(conn, sql, params)
+    try:
+        return cursor.fetchone()
+    finally:
+        cursor.close()

@@ -4,10 +4,15 @@ Requests hand their record to one writer thread per process and wait; the writer
 has queued up, writes it in one transaction and wakes those requests (HARD-PARTS: the database's
 own log does the same). Under load, batches grow by themselves; alone, a record waits for one
 commit. If the write fails, every waiting request fails: no data leaves without its record.
+
+A record submitted from an event loop gets an asyncio future, and the writer wakes each loop once
+per batch (one `call_soon_threadsafe` for all its waiters, not one per request); other callers
+get a `concurrent.futures.Future`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import queue
@@ -30,9 +35,12 @@ class AuditWriter:
         self._thread = threading.Thread(target=self._run, name="govshare-audit", daemon=True)
         self._thread.start()
 
-    def submit(self, record: dict) -> Future:
+    def submit(self, record: dict) -> Future | asyncio.Future:
         record.setdefault("at", utcnow())
-        future: Future = Future()
+        try:
+            future: Future | asyncio.Future = asyncio.get_running_loop().create_future()
+        except RuntimeError:  # not on an event loop
+            future = Future()
         self._queue.put((record, future))
         return future
 
@@ -49,11 +57,34 @@ class AuditWriter:
                     conn.execute(ExchangeCall.__table__.insert(), [record for record, _ in batch])
             except BaseException as exc:  # noqa: BLE001 - every waiter must hear about it
                 log.error("audit write of %d records failed: %s", len(batch), exc.__class__.__name__)
-                for _, future in batch:
-                    future.set_exception(exc)
+                _settle([future for _, future in batch], exc)
                 continue
-            for _, future in batch:
+            _settle([future for _, future in batch], None)
+
+
+def _settle(futures: list, error: BaseException | None) -> None:
+    by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Future]] = {}
+    for future in futures:
+        if isinstance(future, asyncio.Future):
+            by_loop.setdefault(future.get_loop(), []).append(future)
+        elif error is None:
+            future.set_result(None)
+        else:
+            future.set_exception(error)
+    for loop, waiting in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_settle_on_loop, waiting, error)
+        except RuntimeError:  # the loop has closed: nobody is waiting any more
+            pass
+
+
+def _settle_on_loop(futures: list[asyncio.Future], error: BaseException | None) -> None:
+    for future in futures:
+        if not future.done():
+            if error is None:
                 future.set_result(None)
+            else:
+                future.set_exception(error)
 
 
 _writers: dict[tuple[int, str], AuditWriter] = {}
@@ -71,5 +102,5 @@ def writer() -> AuditWriter:
         return found
 
 
-def record(**fields) -> Future:
+def record(**fields) -> Future | asyncio.Future:
     return writer().submit(fields)

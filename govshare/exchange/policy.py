@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 from govshare.catalog.vocab import ItemSpec
 from govshare.core import epochs
 from govshare.core.config import get_settings
-from govshare.core.database import as_utc
+from govshare.core.database import as_utc, driver_row
 from govshare.core.errors import Conflict, Forbidden, GovShareError, InvalidInput, NotFound, Unauthorized
 from govshare.core.regions import scope_prefix
 from govshare.mounting import store
@@ -45,9 +45,13 @@ class EntryShape:
     specs: tuple[ItemSpec, ...]
     key_column: str
     key_items: tuple[ItemSpec, ...]
+    by_name: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def __post_init__(self):
+        self.by_name.update({s.name: s for s in self.specs})
 
     def spec(self, name: str) -> ItemSpec | None:
-        return next((s for s in self.specs if s.name == name), None)
+        return self.by_name.get(name)
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,7 @@ class GrantPolicy:
     purpose: str
     methods: frozenset[str]
     items: tuple[str, ...]
+    specs: tuple[ItemSpec, ...]  # of the granted items, in the same order
     masker: masking.Masker
     region_item: str | None
     region_prefix: str | None  # rows whose region item starts with this ('' or None: no filter)
@@ -146,7 +151,7 @@ def _decide(conn: Connection, principal: Principal, entry_id: str, epoch: int, n
         policies = _json(r.masking)
         decision.grants.append(GrantPolicy(
             grant_id=r.id, entry=entry, consumer_org_id=principal.org_id, purpose=r.purpose,
-            methods=frozenset(_json(r.methods)), items=items,
+            methods=frozenset(_json(r.methods)), items=items, specs=tuple(by_name[n] for n in items),
             masker=masking.Masker([by_name[n] for n in items], policies, key),
             region_item=r.region_item, region_prefix=scope_prefix(r.region_code) if r.region_code else None,
             rate_limit=r.rate_limit_per_minute or get_settings().rate_limit_per_minute,
@@ -181,7 +186,7 @@ def authorize(conn: Connection, principal: Principal, entry_id: str, method: str
     """The grant that allows `method` on `items` of the entry for this client, or AccessDenied."""
     if principal.kind != "client":
         raise AccessDenied("no_grant", "exchange calls are made by API clients with a grant")
-    epoch = epochs.read(conn, epochs.ACCESS)
+    epoch = (driver_row(conn, "SELECT value FROM epochs WHERE name = :n", {"n": epochs.ACCESS}) or (0,))[0]
     cache_key = (principal.id, entry_id)
     decision = _cache.get(cache_key)
     if decision is None or decision.epoch != epoch:

@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime
 
 import orjson
@@ -27,7 +28,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from govshare.catalog.vocab import ItemSpec
 from govshare.core.config import get_settings
-from govshare.core.database import utcnow
+from govshare.core.database import driver_cursor, driver_row, driver_rows, for_driver, utcnow
 from govshare.core.errors import GovShareError, InvalidInput, RateLimited
 from govshare.core.ratelimit import limiter
 from govshare.core.security import keyed_hash
@@ -49,18 +50,20 @@ ROW_TOKEN = "_key"
 class Outcome:
     """A call's answer (or error) and its audit record; the record must be durable before either."""
 
-    audit: Future
+    audit: Future | asyncio.Future  # asyncio's when the call was made on an event loop
     body: object = None
     error: GovShareError | None = None
 
     def wait(self, timeout: float = 30.0):
+        if isinstance(self.audit, asyncio.Future):
+            raise RuntimeError("a call made on an event loop is awaited: use wait_async()")
         self.audit.result(timeout)
         if self.error is not None:
             raise self.error
         return self.body
 
     async def wait_async(self):
-        await asyncio.wrap_future(self.audit)
+        await (self.audit if isinstance(self.audit, asyncio.Future) else asyncio.wrap_future(self.audit))
         if self.error is not None:
             raise self.error
         return self.body
@@ -100,6 +103,7 @@ def _check_rate(grant: GrantPolicy, principal: Principal) -> None:
 
 # ---- values ----------------------------------------------------------------------------------------
 
+@lru_cache(maxsize=4096)
 def _py_value(spec: ItemSpec) -> Callable:
     """Stored value -> the canonical Python value (what a JSON answer shows), for both stores."""
     match spec.data_type:
@@ -157,24 +161,16 @@ def lookup(conn: Connection, principal: Principal, entry_id: str, query: dict[st
         _check_rate(grant, principal)
         value = _key_value(grant, keys)
         region, params = grant.region_sql()
-        columns = list(grant.items) + ([grant.region_item] if grant.region_item else [])
-        row = conn.execute(text(
-            f'SELECT {_columns_sql(list(dict.fromkeys(columns)))} FROM "{entry.data_table}" '
-            f'WHERE "{entry.key_column}" = :key{region}'), {"key": value, **params}).first()
+        row = driver_row(conn, f'SELECT {_columns_sql(grant.items)} FROM "{entry.data_table}" '
+                               f'WHERE "{entry.key_column}" = :key{region}', {"key": value, **params})
         records = []
         if row is not None:
-            mapping = row._mapping
-            convert = _converters(grant)
-            records.append(grant.masker.row({n: convert[n](mapping[n]) for n in grant.items}))
+            records.append(grant.masker.row({s.name: _py_value(s)(v) for s, v in zip(grant.specs, row)}))
             if fields:
                 records = [{k: v for k, v in r.items() if k in fields} for r in records]
         return {"records": records}, grant, len(records), value
 
     return _governed(principal, entry_id, "lookup", work)
-
-
-def _converters(grant: GrantPolicy) -> dict[str, Callable]:
-    return {s.name: _py_value(s) for s in grant.entry.specs}
 
 
 # ---- verify ----------------------------------------------------------------------------------------
@@ -240,12 +236,11 @@ def verify(conn: Connection, principal: Principal, entry_id: str, match: dict, n
         key = _key_value(grant, {k: wanted[k] if entry.spec(k).data_type == "C" else str(match[k])
                                  for k in key_names})
         region, params = grant.region_sql()
-        row = conn.execute(text(
-            f'SELECT {_columns_sql(list(match))} FROM "{entry.data_table}" '
-            f'WHERE "{entry.key_column}" = :key{region}'), {"key": key, **params}).first()
-        convert = _converters(grant)
+        names = list(match)
+        row = driver_row(conn, f'SELECT {_columns_sql(names)} FROM "{entry.data_table}" '
+                               f'WHERE "{entry.key_column}" = :key{region}', {"key": key, **params})
         result = row is not None and all(
-            _stored_text(convert[n], row._mapping[n]) == wanted[n] for n in match)
+            _stored_text(_py_value(entry.spec(n)), v) == wanted[n] for n, v in zip(names, row))
         return {"result": result}, grant, 1 if result else 0, key
 
     return _governed(principal, entry_id, "verify", work)
@@ -276,48 +271,47 @@ def changes(conn: Connection, principal: Principal, entry_id: str, cursor: str |
         grant = authorize(conn, principal, entry_id, "feed", [], now)
         _check_rate(grant, principal)
         entry = grant.entry
-        columns = list(dict.fromkeys([*grant.items, *([grant.region_item] if grant.region_item else [])]))
-        rows = conn.execute(text(
-            'SELECT c.seq AS "__seq", c.op AS "__op", c.key AS "__key", t._seq AS "__tseq", '
-            + ", ".join(f't."{n}"' for n in columns)
+        region = f', t."{grant.region_item}"' if grant.region_item else ""
+        rows = driver_rows(conn, (
+            'SELECT c.seq, c.op, c.key, t._seq, ' + ", ".join(f't."{n}"' for n in grant.items) + region
             + f' FROM data_changes c LEFT JOIN "{entry.data_table}" t ON t."{entry.key_column}" = c.key '
-            f'WHERE c.entry_id = :e AND c.seq > :after ORDER BY c.seq LIMIT :limit'),
-            {"e": entry_id, "after": after, "limit": page}).all()
-        current = [r for r in rows if (r.__tseq == r.__seq) or (r.__tseq is None and r.__op == "delete")]
-        tokens = row_tokens(grant.row_key, [r.__key for r in current])
-        live = [(r, t) for r, t in zip(current, tokens) if r.__op != "delete" and _in_region(grant, r)]
-        records = _masked_records(grant, [r for r, _ in live])
-        by_seq = {r.__seq: rec for (r, _), rec in zip(live, records)}
+            'WHERE c.entry_id = :e AND c.seq > :after ORDER BY c.seq LIMIT :limit'),
+            {"e": entry_id, "after": after, "limit": page})
+        if not rows:
+            return {"changes": [], "next_cursor": str(after)}, grant, 0, None
+        seqs, ops, keys, tseqs, *columns = zip(*rows)
+        # The row as it is now, for changes not superseded by a later one.
+        current = [i for i, (seq, op, tseq) in enumerate(zip(seqs, ops, tseqs))
+                   if tseq == seq or (tseq is None and op == "delete")]
+        regions = columns[-1] if grant.region_item else None
+        live = [i for i in current if ops[i] != "delete" and (regions is None or grant.in_region(regions[i]))]
+        records = _masked_records(grant, [[col[i] for i in live] for col in columns[:len(grant.items)]])
+        by_index = dict(zip(live, records))
+        tokens = row_tokens(grant.row_key, [keys[i] for i in current])
         out = []
-        for r, token in zip(current, tokens):
-            record = by_seq.get(r.__seq)
-            op = r.__op if record is not None else "delete"
-            out.append({"seq": r.__seq, "op": op, "key": token, "record": record})
-        next_cursor = rows[-1].__seq if rows else after
-        return {"changes": out, "next_cursor": str(next_cursor)}, grant, len(out), None
+        for i, token in zip(current, tokens):
+            record = by_index.get(i)
+            out.append({"seq": seqs[i], "op": ops[i] if record is not None else "delete", "key": token,
+                        "record": record})
+        return {"changes": out, "next_cursor": str(seqs[-1])}, grant, len(out), None
 
     return _governed(principal, entry_id, "feed", work)
 
 
-def _in_region(grant: GrantPolicy, row) -> bool:
-    return grant.in_region(row._mapping[grant.region_item]) if grant.region_item else True
-
-
-def _masked_records(grant: GrantPolicy, rows: list) -> list[dict]:
-    if not rows:
+def _masked_records(grant: GrantPolicy, columns: list[list]) -> list[dict]:
+    if not columns or not columns[0]:
         return []
-    batch = _arrow_batch(grant, [tuple(r._mapping[n] for n in grant.items) for r in rows])
-    return grant.masker.batch(batch).to_pylist()
+    masked = grant.masker.batch(_arrow_batch(grant, columns))
+    names = masked.schema.names
+    return [dict(zip(names, values)) for values in zip(*(c.to_pylist() for c in masked.columns))]
 
 
 # ---- bulk export -------------------------------------------------------------------------------------
 
-def _arrow_batch(grant: GrantPolicy, rows: list[tuple]) -> pa.RecordBatch:
-    """Rows of the granted items (stored values) as a typed batch; SQLite text dates become dates."""
-    columns = list(zip(*rows)) if rows else [[] for _ in grant.items]
+def _arrow_batch(grant: GrantPolicy, columns: list) -> pa.RecordBatch:
+    """Columns of the granted items (stored values) as a typed batch; SQLite text dates become dates."""
     arrays = []
-    for name, values in zip(grant.items, columns):
-        spec = grant.entry.spec(name)
+    for spec, values in zip(grant.specs, columns):
         target = pa.float64() if spec.data_type == "Y" else arrow_type_for(spec.data_type, spec.precision)
         arr = pa.array(values, from_pandas=False)
         if arr.type != target:
@@ -384,18 +378,22 @@ def export(engine: Engine, principal: Principal, entry_id: str, fmt: str, now: d
 def _batches(conn: Connection, grant: GrantPolicy, region: str, params: dict) -> Iterator[pa.RecordBatch]:
     entry = grant.entry
     chunk = get_settings().export_chunk_rows
-    columns = list(grant.items)
-    select_key = f'"{entry.key_column}"'
-    result = conn.execution_options(stream_results=True, yield_per=chunk).execute(text(
-        f'SELECT {select_key}, {_columns_sql(columns)} FROM "{entry.data_table}" WHERE 1 = 1{region}'), params)
-    while True:
-        rows = result.fetchmany(chunk)
-        if not rows:
-            return
-        keys = [r[0] for r in rows]
-        batch = grant.masker.batch(_arrow_batch(grant, [tuple(r[1:]) for r in rows]))
-        token = pa.array(row_tokens(grant.row_key, keys), pa.string())
-        yield pa.RecordBatch.from_arrays([token, *batch.columns], names=[ROW_TOKEN, *batch.schema.names])
+    sql = (f'SELECT "{entry.key_column}", {_columns_sql(grant.items)} FROM "{entry.data_table}" WHERE 1 = 1'
+           f'{region}')
+    if conn.dialect.name == "postgresql":  # a server-side cursor: rows arrive chunk by chunk
+        cursor = conn.connection.driver_connection.cursor(name="govshare_export")
+        cursor.itersize = chunk
+        cursor.execute(for_driver(conn, sql), params)
+    else:
+        cursor = driver_cursor(conn, sql, params)
+    try:
+        while rows := cursor.fetchmany(chunk):
+            keys, *columns = zip(*rows)
+            batch = grant.masker.batch(_arrow_batch(grant, columns))
+            token = pa.array(row_tokens(grant.row_key, keys), pa.string())
+            yield pa.RecordBatch.from_arrays([token, *batch.columns], names=[ROW_TOKEN, *batch.schema.names])
+    finally:
+        cursor.close()
 
 
 def _stream(conn: Connection, grant: GrantPolicy, fmt: str, region: str, params: dict) -> Iterator[bytes]:
@@ -415,7 +413,7 @@ def _stream(conn: Connection, grant: GrantPolicy, fmt: str, region: str, params:
 
 
 def _empty_schema(grant: GrantPolicy) -> pa.Schema:
-    batch = grant.masker.batch(_arrow_batch(grant, []))
+    batch = grant.masker.batch(_arrow_batch(grant, [[] for _ in grant.items]))
     return pa.schema([pa.field(ROW_TOKEN, pa.string()), *batch.schema])
 
 
