@@ -16,32 +16,48 @@ import asyncio
 import logging
 import os
 import queue
+import sqlite3
 import threading
+import time
 from concurrent.futures import Future
 
 from sqlalchemy.engine import Engine
 
 from govshare.core.database import get_engine, utcnow
-from govshare.exchange.models import ExchangeCall
 
 log = logging.getLogger("govshare.audit")
 MAX_BATCH = 5000
 
 
+COLUMNS = ("at", "provider_org_id", "consumer_org_id", "client_id", "entry_id", "grant_id", "method", "purpose",
+           "subject_hash", "row_count", "outcome", "status_code")
+_SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores DateTime on SQLite
+
+
 class AuditWriter:
+    """One thread, one connection of its own, plain `executemany` per batch.
+
+    On SQLite the connection does not use SQLite's busy handler, which sleeps 1, 2, 5, 10… ms while
+    another process holds the write lock: under contention that schedule, not the work, would set
+    every waiting request's latency. The writer retries every 0.3 ms instead.
+    """
+
     def __init__(self, engine: Engine):
         self.engine = engine
-        self._queue: queue.SimpleQueue[tuple[dict, Future]] = queue.SimpleQueue()
+        self.sqlite = engine.dialect.name == "sqlite"
+        self._queue: queue.SimpleQueue[tuple[tuple, Future | asyncio.Future]] = queue.SimpleQueue()
+        self._conn = None
         self._thread = threading.Thread(target=self._run, name="govshare-audit", daemon=True)
         self._thread.start()
 
     def submit(self, record: dict) -> Future | asyncio.Future:
-        record.setdefault("at", utcnow())
+        at = record.pop("at", None) or utcnow()
+        row = (at.strftime(_SQLITE_TIME) if self.sqlite else at, *(record.get(c) for c in COLUMNS[1:]))
         try:
             future: Future | asyncio.Future = asyncio.get_running_loop().create_future()
         except RuntimeError:  # not on an event loop
             future = Future()
-        self._queue.put((record, future))
+        self._queue.put((row, future))
         return future
 
     def _run(self) -> None:
@@ -53,13 +69,57 @@ class AuditWriter:
                 except queue.Empty:
                     break
             try:
-                with self.engine.begin() as conn:
-                    conn.execute(ExchangeCall.__table__.insert(), [record for record, _ in batch])
+                self._write([row for row, _ in batch])
             except BaseException as exc:  # noqa: BLE001 - every waiter must hear about it
                 log.error("audit write of %d records failed: %s", len(batch), exc.__class__.__name__)
+                self._close()
                 _settle([future for _, future in batch], exc)
                 continue
             _settle([future for _, future in batch], None)
+
+    def _connection(self):
+        if self._conn is None:
+            if self.sqlite:
+                self._conn = sqlite3.connect(self.engine.url.database, isolation_level=None, timeout=0,
+                                             check_same_thread=False)
+                self._conn.execute("PRAGMA busy_timeout=0")
+                self._conn.execute("PRAGMA synchronous=NORMAL")
+            else:
+                self._conn = self.engine.raw_connection()
+        return self._conn
+
+    def _close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except Exception:  # noqa: BLE001 - already broken
+                pass
+            self._conn = None
+
+    def _write(self, rows: list[tuple]) -> None:
+        conn = self._connection()
+        if not self.sqlite:
+            placeholders = ", ".join(["%s"] * len(COLUMNS))
+            with conn.cursor() as cur:
+                cur.executemany(f"INSERT INTO exchange_calls ({', '.join(COLUMNS)}) VALUES ({placeholders})", rows)
+            conn.commit()
+            return
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                break
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.0003)
+        try:
+            conn.executemany(f"INSERT INTO exchange_calls ({', '.join(COLUMNS)}) "
+                             f"VALUES ({', '.join('?' * len(COLUMNS))})", rows)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
 
 
 def _settle(futures: list, error: BaseException | None) -> None:
