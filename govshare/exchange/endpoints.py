@@ -61,11 +61,15 @@ async def verify(entry_id: str, body: VerifyBody, request: Request):
 async def changes(entry_id: str, request: Request, cursor: str | None = Query(None, max_length=32),
                   limit: int = Query(1000, ge=1, le=10_000)):
     """`{"changes": [{op, key, record, seq}], "next_cursor"}`. Start from an export's
-    `GovShare-Feed-Cursor` header; `key` matches the export's `_key` column."""
+    `GovShare-Feed-Cursor` header; `key` matches the export's `_key` column. The response header
+    `GovShare-Next-Cursor` repeats `next_cursor`."""
     principal = require_client(request)
     with _reading() as conn:
         outcome = service.changes(conn, principal, entry_id, cursor, limit)
-    return _json(await outcome.wait_async())
+    body = await outcome.wait_async()
+    # The next cursor in a header too: a consumer can ask for the next page before parsing this one.
+    return Response(service.dumps(body), media_type="application/json",
+                    headers={"GovShare-Next-Cursor": body["next_cursor"]})
 
 
 @router.get("/{entry_id}/export", summary="Bulk export",

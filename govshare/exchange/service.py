@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 from datetime import date, datetime
 
 import orjson
@@ -107,8 +108,8 @@ def _check_rate(grant: GrantPolicy, principal: Principal) -> None:
 def _py_value(spec: ItemSpec) -> Callable:
     """Stored value -> the canonical Python value (what a JSON answer shows), for both stores."""
     match spec.data_type:
-        case "D":
-            return lambda v: date.fromisoformat(v[:10]) if isinstance(v, str) else v
+        case "D":  # SQLite keeps ISO text, which is already what JSON shows
+            return lambda v: v[:10] if isinstance(v, str) else v
         case "T":
             return lambda v: datetime.fromisoformat(v) if isinstance(v, str) else v
         case "L":
@@ -271,47 +272,92 @@ def changes(conn: Connection, principal: Principal, entry_id: str, cursor: str |
         grant = authorize(conn, principal, entry_id, "feed", [], now)
         _check_rate(grant, principal)
         entry = grant.entry
-        region = f', t."{grant.region_item}"' if grant.region_item else ""
-        rows = driver_rows(conn, (
-            'SELECT c.seq, c.op, c.key, t._seq, ' + ", ".join(f't."{n}"' for n in grant.items) + region
-            + f' FROM data_changes c LEFT JOIN "{entry.data_table}" t ON t."{entry.key_column}" = c.key '
-            'WHERE c.entry_id = :e AND c.seq > :after ORDER BY c.seq LIMIT :limit'),
-            {"e": entry_id, "after": after, "limit": page})
-        if not rows:
+        changes = driver_rows(conn, "SELECT seq, op, key FROM data_changes WHERE entry_id = :e AND seq > :after "
+                                    "ORDER BY seq LIMIT :limit", {"e": entry_id, "after": after, "limit": page})
+        if not changes:
             return {"changes": [], "next_cursor": str(after)}, grant, 0, None
-        seqs, ops, keys, tseqs, *columns = zip(*rows)
-        # The row as it is now, for changes not superseded by a later one.
-        current = [i for i, (seq, op, tseq) in enumerate(zip(seqs, ops, tseqs))
-                   if tseq == seq or (tseq is None and op == "delete")]
-        regions = columns[-1] if grant.region_item else None
-        live = [i for i in current if ops[i] != "delete" and (regions is None or grant.in_region(regions[i]))]
-        records = _masked_records(grant, [[col[i] for i in live] for col in columns[:len(grant.items)]])
-        by_index = dict(zip(live, records))
-        tokens = row_tokens(grant.row_key, [keys[i] for i in current])
-        out = []
-        for i, token in zip(current, tokens):
-            record = by_index.get(i)
-            out.append({"seq": seqs[i], "op": ops[i] if record is not None else "delete", "key": token,
-                        "record": record})
-        return {"changes": out, "next_cursor": str(seqs[-1])}, grant, len(out), None
+        last = changes[-1][0]
+        # The rows as they are now whose last change is in this page: one range of `_seq` (the key).
+        region = f', "{grant.region_item}"' if grant.region_item else ""
+        rows = driver_rows(conn, f'SELECT _seq, {_columns_sql(grant.items)}{region} FROM "{entry.data_table}" '
+                                 f'WHERE _seq > :after AND _seq <= :last ORDER BY _seq',
+                           {"after": after, "last": last})
+        current = {r[0] for r in rows}
+        if grant.region_item:
+            rows = [r for r in rows if grant.in_region(r[-1])]
+        records = dict(zip((r[0] for r in rows), _records(grant, rows, 1)))
+        # A delete is current unless the key has come back since (its later insert follows).
+        deleted = [key for _, op, key in changes if op == "delete"]
+        back = _present_keys(conn, entry, deleted) if deleted else set()
+        kept = []
+        for seq, op, key in changes:
+            if op == "delete":
+                if key not in back:
+                    kept.append((seq, "delete", key, None))
+            elif seq in records:
+                kept.append((seq, op, key, records[seq]))
+            elif seq in current:
+                kept.append((seq, "delete", key, None))  # the row is now outside the grant's region
+        tokens = row_tokens(grant.row_key, [k for _, _, k, _ in kept])
+        out = [{"seq": seq, "op": op, "key": token, "record": record}
+               for (seq, op, _, record), token in zip(kept, tokens)]
+        return {"changes": out, "next_cursor": str(last)}, grant, len(out), None
 
     return _governed(principal, entry_id, "feed", work)
 
 
-def _masked_records(grant: GrantPolicy, columns: list[list]) -> list[dict]:
-    if not columns or not columns[0]:
+def _present_keys(conn: Connection, entry, keys: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(keys), 500):
+        part = keys[start:start + 500]
+        params = {f"k{i}": k for i, k in enumerate(part)}
+        found.update(r[0] for r in driver_rows(
+            conn, f'SELECT "{entry.key_column}" FROM "{entry.data_table}" WHERE "{entry.key_column}" IN '
+                  f'({", ".join(":" + p for p in params)})', params))
+    return found
+
+
+_IDENTITY = frozenset("CM")
+
+
+def _records(grant: GrantPolicy, rows: list[tuple], offset: int) -> list[dict]:
+    """Rows (the granted items' stored values from position `offset`) as the JSON records a lookup
+    returns: clear values through the same conversion as a lookup, masked ones through the masker."""
+    if not rows:
         return []
-    masked = grant.masker.batch(_arrow_batch(grant, columns))
-    names = masked.schema.names
-    return [dict(zip(names, values)) for values in zip(*(c.to_pylist() for c in masked.columns))]
+    masker = grant.masker
+    position = {n: offset + i for i, n in enumerate(grant.items)}
+    names = masker.columns
+    pick = itemgetter(*[position[n] for n in names]) if names else (lambda _r: ())
+    records = [dict(zip(names, pick(r) if len(names) > 1 else (pick(r),))) for r in rows]
+    for name in names:
+        spec = grant.entry.spec(name)
+        if name in masker.changed or spec.data_type in _IDENTITY:
+            continue
+        convert = _py_value(spec)
+        for record in records:
+            value = record[name]
+            if value is not None:
+                record[name] = convert(value)
+    if masker.changed:
+        specs = [grant.entry.spec(n) for n in masker.changed]
+        arrays = _arrow_batch_of(specs, [[r[position[n]] for r in rows] for n in masker.changed])
+        for name, array in masker.arrays(dict(zip(masker.changed, arrays))).items():
+            for record, value in zip(records, array.to_pylist()):
+                record[name] = value
+    return records
 
 
 # ---- bulk export -------------------------------------------------------------------------------------
 
 def _arrow_batch(grant: GrantPolicy, columns: list) -> pa.RecordBatch:
     """Columns of the granted items (stored values) as a typed batch; SQLite text dates become dates."""
+    return pa.RecordBatch.from_arrays(_arrow_batch_of(grant.specs, columns), names=list(grant.items))
+
+
+def _arrow_batch_of(specs, columns: list) -> list[pa.Array]:
     arrays = []
-    for spec, values in zip(grant.specs, columns):
+    for spec, values in zip(specs, columns):
         target = pa.float64() if spec.data_type == "Y" else arrow_type_for(spec.data_type, spec.precision)
         arr = pa.array(values, from_pandas=False)
         if arr.type != target:
@@ -319,7 +365,7 @@ def _arrow_batch(grant: GrantPolicy, columns: list) -> pa.RecordBatch:
                 arr = pc.strptime(pc.utf8_slice_codeunits(arr, 0, 19), format="%Y-%m-%d %H:%M:%S", unit="us")
             arr = pc.cast(arr, target, safe=False)
         arrays.append(arr)
-    return pa.RecordBatch.from_arrays(arrays, names=list(grant.items))
+    return arrays
 
 
 @dataclass

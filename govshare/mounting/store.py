@@ -1,7 +1,7 @@
 """Physical tables of mounted data: one table per entry, columns from its items.
 
 Every data table has one column per item, `_seq` (the change sequence number that last touched the
-row) and a unique key column: the key item itself when the entry has a single text key (the common
+row; the primary key) and a unique key column: the key item itself when the entry has a single text key (the common
 case: an ID number, a credit code, a certificate number), otherwise `_key`, the key items joined as
 one canonical text.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import (
-    BigInteger, Boolean, Column, Date, DateTime, Float, Index, MetaData, Numeric, Table, Text, inspect, text,
+    BigInteger, Boolean, Column, Date, DateTime, Float, Index, Integer, MetaData, Numeric, Table, Text, inspect, text,
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.schema import CreateIndex, CreateTable
@@ -26,6 +26,7 @@ _SQL_TYPES = {
     "C": Text, "M": Text, "N": Float, "B": Float, "F": Float,
     "I": BigInteger, "D": Date, "T": DateTime, "L": Boolean,
 }
+_SEQ_TYPE = BigInteger().with_variant(Integer, "sqlite")  # INTEGER PRIMARY KEY is SQLite's rowid
 _SAFE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 
@@ -60,7 +61,9 @@ def data_table(name: str, items: list[ItemSpec]) -> Table:
         for col in columns:
             if col.name == key:
                 col.unique, col.nullable = True, False
-    table = Table(name, MetaData(), Column("_seq", BigInteger, nullable=False), *columns)
+    # `_seq` is the primary key (on SQLite the rowid itself): the change feed reads the rows a page
+    # of changes touched as one range of `_seq`, not one key lookup per change.
+    table = Table(name, MetaData(), Column("_seq", _SEQ_TYPE, primary_key=True, autoincrement=False), *columns)
     keys = [i for i in items if i.is_key]
     if len(keys) > 1:  # a single key is served by the unique key column itself
         for item in keys:

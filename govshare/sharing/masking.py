@@ -235,6 +235,21 @@ class Masker:
                 out[name] = self._mac.digest(_text(value).encode())[:16].hex()
         return out
 
+    @property
+    def changed(self) -> list[str]:
+        """The output columns whose values masking changes (mask or pseudonym)."""
+        return [name for name, policy, _ in self._plan if policy != "clear"]
+
+    def arrays(self, columns: dict[str, pa.Array]) -> dict[str, pa.Array]:
+        """The `changed` columns, given as arrays by name, masked exactly as `batch` masks them."""
+        out = {}
+        for name, policy, pi_kind in self._plan:
+            if policy == "mask":
+                out[name] = _mask_array(pi_kind, _text_array(columns[name]))
+            elif policy == "pseudonym":
+                out[name] = _pseudonym_array(self._mac, _text_array(columns[name]))
+        return out
+
     def batch(self, batch: pa.RecordBatch | pa.Table) -> pa.RecordBatch:
         arrays = []
         for name, policy, pi_kind in self._plan:

@@ -1,0 +1,348 @@
+"""Governed key lookup vs a bare lookup of the same row, on one real uvicorn (2 workers) on loopback.
+
+    python bench/governed_lookup.py [--rows 100000] [--seconds 10] [--connections 64] [--database-url URL]
+
+Goals (issue): >= 2,000 governed lookups/s, p99 <= 25 ms, governed / bare >= 0.5.
+
+- "governed": `GET /api/v1/data/{entry_id}/records?id_number=...` with a client's bearer token: token
+  check, grant check (access epoch read per call), projection, default masking, rate limit, audit
+  record committed (group commit) before the answer.
+- "bare": `GET /bench/bare/{entry_id}?id_number=...`, a route this script adds to the same app: the
+  same `SELECT <items> FROM <table> WHERE id_number = ?` on the same engine, answered as JSON; no
+  token, no grant, no masking, no audit.
+
+Setup: a fresh data dir (or a wiped PostgreSQL database), a provider with a published conditional
+person entry of `--rows` rows (12 items, 4 personal: masked by default) loaded through the platform's
+load path, a consumer with an API client, a lookup grant approved by the provider's approver with a
+high rate limit, a token. The server is `uvicorn governed_lookup:bench_app --factory --workers 2`.
+The load generator (bench/loadgen.py) keeps `--connections` HTTP/1.1 keep-alive connections busy
+(closed loop), spread evenly over the workers (a burst of connects otherwise lands mostly on one
+worker), with lookups of random existing keys, alternating between the two routes in
+`--rounds` slices (ABBA order) so both see the same machine state. An open-loop phase at `--rate`
+requests/s (default 2,000: the goal) then gives each route's latency at that load.
+Before measuring it checks that a governed answer is masked; afterwards that exchange_calls holds
+exactly one audit record per governed request sent.
+
+In the closed loop the mean latency is connections / throughput (Little's law): p99 <= 25 ms with 64
+connections needs well over 2,560 requests/s, so `meets_goal` reports the p99 of both loads. The bare
+route is added after the app's own routes, so it pays the same (linear) route matching or more.
+
+The machine is small and may be shared: each row also says how much CPU the server, the load
+generator, PostgreSQL (when used) and everything else on the machine (`other_cpu_pct`) used while it
+ran (100% = one core). `server_cpu_ms_per_req` is the figure that depends least on the neighbours.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from fastapi import Request  # noqa: E402 - resolved by FastAPI from the bare route's annotation
+
+from _common import percentile, report  # noqa: E402
+from loadgen import Phase, code_state, comm_cpu_s, get, load, machine_cpu_s, uvicorn  # noqa: E402
+
+RATE_LIMIT = 1_000_000  # per client, grant and minute (the most ApproveBody allows): never the limit here
+
+
+# ---- the server side: the platform's app plus one ungoverned route -------------------------------
+
+def bench_app():
+    """uvicorn factory: `govshare.app.create_app()` plus `GET /bench/bare/{entry_id}?id_number=`."""
+    import orjson
+    from fastapi.responses import Response
+    from sqlalchemy import text
+
+    from govshare.app import create_app
+    from govshare.core.database import get_engine
+
+    app = create_app()
+    statements: dict[str, object] = {}
+
+    def statement(conn, entry_id: str):
+        found = statements.get(entry_id)
+        if found is None:
+            table = conn.execute(text("SELECT data_table FROM catalog_entries WHERE id = :id"),
+                                 {"id": entry_id}).scalar_one()
+            names = conn.execute(text("SELECT name FROM catalog_items WHERE entry_id = :id ORDER BY position"),
+                                 {"id": entry_id}).scalars().all()
+            columns = ", ".join(f'"{n}"' for n in names)
+            found = statements[entry_id] = text(f'SELECT {columns} FROM "{table}" WHERE "id_number" = :key')
+        return found
+
+    @app.get("/bench/bare/{entry_id}", include_in_schema=False)
+    async def bare(entry_id: str, request: Request):
+        with get_engine().connect() as conn:
+            conn = conn.execution_options(read_only=True)
+            row = conn.execute(statement(conn, entry_id), {"key": request.query_params["id_number"]}).first()
+        records = [dict(row._mapping)] if row is not None else []
+        return Response(orjson.dumps({"records": records}, default=str), media_type="application/json")
+
+    return app
+
+
+# ---- setup through the service layer --------------------------------------------------------------
+
+@dataclass
+class World:
+    entry_id: str
+    data_table: str
+    client_id: str
+    token: str
+    rows: int
+    load_seconds: float
+
+
+def bench_env(database_url: str | None, prefix: str) -> tuple[dict, str]:
+    """Environment of the bench process and its server: a fresh data dir, or a wiped PostgreSQL database."""
+    env = {"GOVSHARE_DATA_DIR": tempfile.mkdtemp(prefix=prefix), "GOVSHARE_SECRET_KEY": "bench-secret-" + "x" * 40,
+           "GOVSHARE_LOG_LEVEL": "WARNING", "GOVSHARE_SCHEDULER": "0", "GOVSHARE_TOKEN_TTL_SECONDS": "7200"}
+    if database_url:
+        env["GOVSHARE_DATABASE_URL"] = database_url
+    os.environ.update(env)
+    if database_url:
+        from catalog_search import _drop_all
+        _drop_all()
+    return env, ("postgresql" if database_url else "sqlite")
+
+
+def cleanup(env: dict) -> None:
+    """Remove the bench's data dir (a 1M-row SQLite database is ~270 MB)."""
+    from govshare.core.database import dispose_engines
+    dispose_engines()
+    shutil.rmtree(env["GOVSHARE_DATA_DIR"], ignore_errors=True)
+
+
+def persons_csv(rows: int) -> Path:
+    """The persons file bench/load_persons.py uses (GBK, unique valid ID numbers), generated once."""
+    path = Path(tempfile.gettempdir()) / f"govshare_persons_unique_gbk_{rows}.csv"
+    if not path.exists():
+        from load_persons import generate_persons
+        print(f"generating {path} …")
+        generate_persons(path, rows)
+    return path
+
+
+def _uscc(n: int) -> str:
+    from govshare.core.checkdigits import uscc_check_char
+    body = f"11330900{n:09d}"
+    return body + uscc_check_char(body)
+
+
+def setup_world(csv_path: Path, methods: list[str], share_methods: list[str]) -> World:
+    """Provider + published conditional person entry loaded from `csv_path`, consumer + API client,
+    a grant for `methods` (default masking) approved by the provider's approver, and a token."""
+    from read_validate_speed import ITEMS
+
+    from govshare.catalog import service as catalog
+    from govshare.catalog.schemas import EntryCreate
+    from govshare.core.database import session_scope
+    from govshare.core.migrate import upgrade_to_head
+    from govshare.mounting import service as mounting
+    from govshare.orgs import service as orgs
+    from govshare.orgs.schemas import ClientCreate, OrgCreate, UserCreate
+    from govshare.orgs.service import Principal
+    from govshare.sharing import service as sharing
+    from govshare.sharing.schemas import AccessRequestCreate, ApproveBody
+
+    upgrade_to_head()
+    admin = Principal(kind="user", id="bench", name="bench", org_id="", org_code="",
+                      roles=frozenset({"platform_admin"}))
+    items = [{"name": i.name, "label": i.label, "data_type": i.data_type, "length": i.length,
+              "required": i.required, "is_key": i.is_key, "pi_kind": i.pi_kind} for i in ITEMS]
+    with session_scope() as session:
+        provider, _ = orgs.create_org(session, OrgCreate(code=_uscc(1), name="基准测试公安局", region_code="330900",
+                                                         level="city"))
+        consumer, _ = orgs.create_org(session, OrgCreate(code=_uscc(2), name="基准测试住房公积金中心",
+                                                         region_code="330900", level="city"))
+        approver = orgs.user_principal(orgs.create_user(session, UserCreate(
+            username="bench_approver", display_name="基准审批人", org_code=provider.code,
+            password="bench-approver-password", roles=["approver"])))
+        client, secret = orgs.create_client(session, ClientCreate(name="bench consumer", scopes=["data:read"]),
+                                            consumer)
+        consumer_principal = Principal(kind="client", id=client.id, name=client.name, org_id=consumer.id,
+                                       org_code=consumer.code, scopes=frozenset(client.scopes))
+        client_id = client.client_id
+        entry = catalog.create_entry(session, EntryCreate(
+            name="人口基础信息（基准）", summary="基准测试", category="base", class_path=["人口"], format="database",
+            share_type="conditional", share_condition="仅限业务办理核验使用", share_methods=share_methods,
+            update_cycle="daily", items=items, provider_code=provider.code), admin)
+        catalog.publish_entry(session, entry.id, admin)
+        entry_id = entry.id
+        specs = catalog.item_specs(entry)
+    info: dict = {}
+    started = time.perf_counter()
+    loaded = mounting.run_recorded_load(entry_id, "replace", "upload",
+                                        mounting.file_source(csv_path, csv_path.name, specs, info), info, admin,
+                                        filename=csv_path.name)
+    load_seconds = time.perf_counter() - started
+    assert loaded.status == "succeeded", loaded.errors
+    with session_scope() as session:
+        req = sharing.file_request(session, AccessRequestCreate(
+            entry_id=entry_id, items=[i.name for i in ITEMS], methods=methods, purpose="基准测试：业务办理核验",
+            legal_basis="基准测试"), consumer_principal)
+        sharing.approve(session, req.id, ApproveBody(rate_limit_per_minute=RATE_LIMIT), approver)
+        data_table = catalog.get_entry(session, entry_id, admin).data_table
+    with session_scope() as session:
+        token, _, _ = orgs.issue_client_token(session, client_id, secret)
+    return World(entry_id=entry_id, data_table=data_table, client_id=client_id, token=token, rows=loaded.inserted,
+                 load_seconds=load_seconds)
+
+
+def _scalar(sql: str, **params):
+    from sqlalchemy import text
+
+    from govshare.core.database import get_engine
+    with get_engine().connect() as conn:
+        return conn.execute(text(sql), params).scalar()
+
+
+def _keys(table: str) -> list[bytes]:
+    from sqlalchemy import text
+
+    from govshare.core.database import get_engine
+    with get_engine().connect() as conn:
+        return [k.encode() for k in conn.execute(text(f'SELECT id_number FROM "{table}"')).scalars()]
+
+
+# ---- measuring --------------------------------------------------------------------------------------
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--seconds", type=float, default=10.0, help="measured time per route (closed loop)")
+    parser.add_argument("--rounds", type=int, default=4, help="alternating slices per route")
+    parser.add_argument("--warmup", type=float, default=2.0, help="seconds per route before measuring")
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rate", type=float, default=2000.0, help="open-loop phase at this rate (0: skip)")
+    parser.add_argument("--rate-seconds", type=float, default=5.0)
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--keep-data", action="store_true", help="keep the data dir (printed) afterwards")
+    args = parser.parse_args()
+
+    code = code_state()
+    env, store = bench_env(args.database_url, "gs-bench-lookup-")
+    world = setup_world(persons_csv(args.rows), ["lookup", "verify"], ["api"])
+    print(f"loaded {world.rows:,} rows in {world.load_seconds:.1f} s; entry {world.entry_id}")
+    keys = _keys(world.data_table)
+    rng = random.Random(7)
+    choice = rng.choice
+    auth = {"Authorization": f"Bearer {world.token}"}
+    governed_prefix = get(f"/api/v1/data/{world.entry_id}/records?id_number=@KEY@", headers=auth).split(b"@KEY@")
+    bare_prefix = get(f"/bench/bare/{world.entry_id}?id_number=@KEY@").split(b"@KEY@")
+    routes = {
+        "governed": lambda: governed_prefix[0] + choice(keys) + governed_prefix[1],
+        "bare": lambda: bare_prefix[0] + choice(keys) + bare_prefix[1],
+    }
+    sent = {"governed": 0, "bare": 0}
+
+    def run(route: str, seconds: float, rate: float | None = None, keep: int = 0) -> Phase:
+        phase = load(server.host, server.port, routes[route], connections=args.connections, seconds=seconds,
+                     rate=rate, keep_bodies=keep, spread=workers)
+        sent[route] += phase.requests
+        if phase.failures:
+            raise SystemExit(f"{route}: {phase.failures[:3]}")
+        return phase
+
+    import orjson
+    with uvicorn("governed_lookup:bench_app", env, workers=args.workers) as server:
+        workers = server.workers() if args.workers > 1 else None
+        # Correctness first: a governed answer is masked, the bare one is the same row in clear.
+        key = keys[0]
+        routes_one = {"governed": lambda: governed_prefix[0] + key + governed_prefix[1],
+                      "bare": lambda: bare_prefix[0] + key + bare_prefix[1]}
+        answers = {}
+        for route, make in routes_one.items():
+            phase = load(server.host, server.port, make, connections=1, seconds=0.0, keep_bodies=1)
+            sent[route] += phase.requests
+            assert phase.statuses == {200: 1}, (route, phase.statuses, phase.bodies)
+            answers[route] = orjson.loads(phase.bodies[0])["records"][0]
+        governed, bare = answers["governed"], answers["bare"]
+        assert "*" in governed["id_number"] and governed["id_number"] != key.decode(), governed
+        assert "*" in governed["name"] and "*" in governed["mobile"], governed
+        assert bare["id_number"] == key.decode() and set(bare) == set(governed), (bare, governed)
+        print(f"governed answer: {governed}")
+
+        for route in ("governed", "bare"):  # warm-up: caches, connections, page cache
+            run(route, args.warmup)
+        results: dict[str, list[Phase]] = {"governed": [], "bare": []}
+        cpu: dict[str, float] = {"governed": 0.0, "bare": 0.0}
+        machine: dict[str, float] = {"governed": 0.0, "bare": 0.0}
+        database: dict[str, float] = {"governed": 0.0, "bare": 0.0}  # PostgreSQL's processes
+        slice_s = args.seconds / args.rounds
+        for i in range(args.rounds):
+            for route in (("governed", "bare") if i % 2 == 0 else ("bare", "governed")):
+                before, machine_before, db_before = server.cpu_s(), machine_cpu_s(), comm_cpu_s("postgres")
+                results[route].append(run(route, slice_s))
+                cpu[route] += server.cpu_s() - before
+                machine[route] += machine_cpu_s() - machine_before
+                database[route] += comm_cpu_s("postgres") - db_before
+        paced: dict[str, Phase] = {}
+        if args.rate:
+            for route in ("governed", "bare"):
+                paced[route] = run(route, args.rate_seconds, rate=args.rate)
+
+    audit_rows = _scalar("SELECT count(*) FROM exchange_calls WHERE method = 'lookup'")
+    audit_ok = _scalar("SELECT count(*) FROM exchange_calls WHERE method = 'lookup' AND outcome = 'ok'")
+    rows = []
+    for route, phases in results.items():
+        lat = [x for p in phases for x in p.latencies_ms]
+        requests = sum(p.requests for p in phases)
+        seconds = sum(p.seconds for p in phases)
+        loadgen_cpu = sum(p.cpu_s for p in phases)
+        rows.append({"store": store, "route": route, "load": f"closed, {args.connections} conns",
+                     "requests": requests, "rps": requests / seconds, "p50_ms": percentile(lat, 50),
+                     "p99_ms": percentile(lat, 99), "max_ms": max(lat),
+                     "errors": sum(p.errors for p in phases),
+                     "conns_per_worker": "/".join(str(n) for n in phases[0].spread.values()) or None,
+                     "server_cpu_ms_per_req": cpu[route] * 1000 / requests,
+                     "server_cpu_pct": 100 * cpu[route] / seconds, "loadgen_cpu_pct": 100 * loadgen_cpu / seconds,
+                     **({"postgres_cpu_pct": 100 * database[route] / seconds} if store == "postgresql" else {}),
+                     "other_cpu_pct": 100 * max(0.0, machine[route] - cpu[route] - loadgen_cpu - database[route])
+                     / seconds})
+    for route, phase in paced.items():
+        lat = list(phase.latencies_ms)
+        rows.append({"store": store, "route": route, "load": f"open, {args.rate:,.0f}/s", "requests": phase.requests,
+                     "rps": phase.rps, "p50_ms": percentile(lat, 50), "p99_ms": percentile(lat, 99),
+                     "max_ms": max(lat), "errors": phase.errors, "unsent": phase.unsent,
+                     "loadgen_cpu_pct": 100 * phase.cpu_s / phase.seconds})
+    governed_row, bare_row = rows[0], rows[1]
+    ratio = governed_row["rps"] / bare_row["rps"]
+    errors = sum(r["errors"] for r in rows)
+    audit_expected = sent["governed"]
+    checks = {"masked": True, "audit_rows": audit_rows, "audit_expected": audit_expected,
+              "audit_ok_rows": audit_ok, "audit_complete": audit_rows == audit_expected, "errors": errors}
+    meets = {"rps": governed_row["rps"] >= 2000, "p99": governed_row["p99_ms"] <= 25.0, "ratio": ratio >= 0.5}
+    if paced:
+        meets["p99_at_rate"] = rows[2]["p99_ms"] <= 25.0
+    report(f"governed_lookup_{store}", rows, {
+        "entry_rows": world.rows, "workers": args.workers, "connections": args.connections,
+        "seconds_per_route": args.seconds, "ratio_governed_to_bare": ratio, "checks": checks,
+        "goal": {"rps": 2000, "p99_ms": 25.0, "ratio": 0.5}, "meets_goal": meets,
+        "valid": errors == 0 and audit_rows == audit_expected, "code": code,
+        "code_changed_during_run": code_state() != code,
+    })
+    print(f"ratio governed / bare = {ratio:.2f}; audit rows {audit_rows:,} for {audit_expected:,} governed requests "
+          f"({'complete' if audit_rows == audit_expected else 'MISMATCH'}); errors {errors}")
+    print("goals: " + ", ".join(f"{k} {'met' if v else 'MISSED'}" for k, v in meets.items()))
+    if args.keep_data:
+        print(f"data dir kept: {env['GOVSHARE_DATA_DIR']}")
+    else:
+        cleanup(env)
+    if errors or audit_rows != audit_expected:
+        raise SystemExit("invalid run: errors or missing audit records")
+
+
+if __name__ == "__main__":
+    main()
