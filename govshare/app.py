@@ -54,12 +54,12 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.include_router(exchange_router)  # first: routes are matched in order, and these are the hot path
     app.include_router(oauth_router)
     app.include_router(orgs_router)
     app.include_router(catalog_router)
     app.include_router(mounting_router)
     app.include_router(sharing_router)
-    app.include_router(exchange_router)
     mount_static(app)
     app.include_router(web_router)
 

@@ -8,7 +8,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, PrivateAttr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -56,11 +56,14 @@ class Settings(BaseSettings):
                 date.fromisoformat(part.strip())
         return value
 
+    _resolved_url: str | None = PrivateAttr(default=None)
+
     @property
     def resolved_database_url(self) -> str:
-        if self.database_url:
-            return self.database_url
-        return f"sqlite:///{(self.data_dir / 'govshare.db').resolve()}"
+        # Resolving the SQLite path touches the filesystem: once per settings object, not per call.
+        if self._resolved_url is None:
+            self._resolved_url = self.database_url or f"sqlite:///{(self.data_dir / 'govshare.db').resolve()}"
+        return self._resolved_url
 
     @property
     def is_sqlite(self) -> bool:

@@ -23,6 +23,7 @@ from concurrent.futures import Future
 
 from sqlalchemy.engine import Engine
 
+from govshare.core.config import get_settings
 from govshare.core.database import get_engine, utcnow
 
 log = logging.getLogger("govshare.audit")
@@ -63,8 +64,16 @@ class AuditWriter:
         return future
 
     def _run(self) -> None:
+        window = get_settings().audit_flush_ms / 1000
+        last = 0.0
         while True:
             batch = [self._queue.get()]
+            # Group commit window: at most one commit per window, so that under load batches grow
+            # instead of commits (and, on SQLite, write-lock hand-overs between processes) multiplying.
+            wait = last + window - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            last = time.monotonic()
             while len(batch) < MAX_BATCH:
                 try:
                     batch.append(self._queue.get_nowait())

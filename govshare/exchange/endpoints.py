@@ -28,7 +28,12 @@ class VerifyBody(BaseModel):
 @contextmanager
 def _reading():
     with get_engine().connect() as conn:
-        yield conn.execution_options(read_only=True)
+        # Single reads need no transaction: on PostgreSQL autocommit saves the BEGIN and the ROLLBACK
+        # when the connection goes back to the pool.
+        if conn.dialect.name == "postgresql":
+            yield conn.execution_options(isolation_level="AUTOCOMMIT")
+        else:
+            yield conn.execution_options(read_only=True)
 
 
 def _json(body) -> Response:
