@@ -94,24 +94,45 @@ def export(http, entry_id: str, headers: dict, pid: int) -> dict:
 
 
 def drain(http, entry_id: str, headers: dict, page: int) -> dict:
+    """A consumer draining the feed: one thread fetches pages (the next cursor is in the response
+    header, so it asks for page n+1 before page n is parsed), this one parses and applies them."""
+    import queue
+    import threading
+
     import orjson
     started = time.perf_counter()
-    cursor, changes, pages, parse_s, size = "0", 0, 0, 0.0, 0
+    pages_q: queue.Queue = queue.Queue(maxsize=4)
+
+    def fetch() -> None:
+        cursor = "0"
+        try:
+            while True:
+                resp = http.get(f"/api/v1/data/{entry_id}/changes", params={"cursor": cursor, "limit": page},
+                                headers=headers)
+                if resp.status_code != 200:
+                    raise SystemExit(f"changes answered {resp.status_code}: {resp.text[:500]}")
+                pages_q.put(resp.content)
+                following = resp.headers["GovShare-Next-Cursor"]
+                if following == cursor:
+                    break
+                cursor = following
+        except BaseException as exc:  # noqa: BLE001 - hand it to the parsing thread
+            pages_q.put(exc)
+        pages_q.put(None)
+
+    threading.Thread(target=fetch, daemon=True).start()
+    changes, pages, parse_s, size, cursor = 0, 0, 0.0, 0, "0"
     ops: dict[str, int] = {}
     masked = True
-    while True:
-        resp = http.get(f"/api/v1/data/{entry_id}/changes", params={"cursor": cursor, "limit": page},
-                        headers=headers)
-        if resp.status_code != 200:
-            raise SystemExit(f"changes answered {resp.status_code}: {resp.text[:500]}")
+    while (content := pages_q.get()) is not None:
+        if isinstance(content, BaseException):
+            raise content
         t0 = time.perf_counter()
-        body = orjson.loads(resp.content)
+        body = orjson.loads(content)
         parse_s += time.perf_counter() - t0
-        size += len(resp.content)
+        size += len(content)
         pages += 1
         got = body["changes"]
-        if not got:
-            break
         for change in got[:1]:
             masked = masked and "*" in change["record"]["id_number"]
         for change in got:

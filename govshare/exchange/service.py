@@ -29,7 +29,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from govshare.catalog.vocab import ItemSpec
 from govshare.core.config import get_settings
-from govshare.core.database import driver_cursor, driver_row, driver_rows, for_driver, utcnow
+from govshare.core.database import driver_cursor, driver_row, driver_rows, utcnow
 from govshare.core.errors import GovShareError, InvalidInput, RateLimited
 from govshare.core.ratelimit import limiter
 from govshare.core.security import keyed_hash
@@ -112,8 +112,8 @@ def _py_value(spec: ItemSpec) -> Callable:
             return lambda v: v[:10] if isinstance(v, str) else v
         case "T":
             return lambda v: datetime.fromisoformat(v) if isinstance(v, str) else v
-        case "L":
-            return lambda v: None if v is None else bool(v)
+        case "L":  # SQLite: 0/1, or "0"/"1" read as text
+            return lambda v: None if v is None else (v if isinstance(v, bool) else str(v) in ("1", "t", "true"))
         case "Y" | "N" | "B" | "F":
             return lambda v: None if v is None else float(v)
         case "I":
@@ -278,10 +278,7 @@ def changes(conn: Connection, principal: Principal, entry_id: str, cursor: str |
             return {"changes": [], "next_cursor": str(after)}, grant, 0, None
         last = changes[-1][0]
         # The rows as they are now whose last change is in this page: one range of `_seq` (the key).
-        region = f', "{grant.region_item}"' if grant.region_item else ""
-        rows = driver_rows(conn, f'SELECT _seq, {_columns_sql(grant.items)}{region} FROM "{entry.data_table}" '
-                                 f'WHERE _seq > :after AND _seq <= :last ORDER BY _seq',
-                           {"after": after, "last": last})
+        rows = _current_rows(conn, grant, after, last)
         current = {r[0] for r in rows}
         if grant.region_item:
             rows = [r for r in rows if grant.in_region(r[-1])]
@@ -304,6 +301,13 @@ def changes(conn: Connection, principal: Principal, entry_id: str, cursor: str |
         return {"changes": out, "next_cursor": str(last)}, grant, len(out), None
 
     return _governed(principal, entry_id, "feed", work)
+
+
+def _current_rows(conn: Connection, grant: GrantPolicy, after: int, last: int) -> list[tuple]:
+    """(_seq, granted items…, region item) of the rows whose last change is in (after, last]."""
+    names = [*grant.items, *([grant.region_item] if grant.region_item else [])]
+    return driver_rows(conn, f'SELECT _seq, {_columns_sql(names)} FROM "{grant.entry.data_table}" '
+                             f'WHERE _seq > :after AND _seq <= :last ORDER BY _seq', {"after": after, "last": last})
 
 
 def _present_keys(conn: Connection, entry, keys: list[str]) -> set[str]:
@@ -421,25 +425,141 @@ def export(engine: Engine, principal: Principal, entry_id: str, fmt: str, now: d
                   rows=state["count"], chunks=_stream(conn, grant, fmt, state["region"], state["params"]))
 
 
+# Exports read rows as text, not as one Python object per value: SQLite hands back one string per
+# row (fields joined by U+001F, NULL as U+001E; neither occurs in validated values) that Arrow
+# splits; PostgreSQL streams `COPY … TO STDOUT` CSV into Arrow's CSV reader. Either way Arrow
+# gets string columns and types them, and the masker works on whole columns.
+_FIELD, _NULL = "\x1f", "\x1e"
+
+
 def _batches(conn: Connection, grant: GrantPolicy, region: str, params: dict) -> Iterator[pa.RecordBatch]:
     entry = grant.entry
-    chunk = get_settings().export_chunk_rows
-    sql = (f'SELECT "{entry.key_column}", {_columns_sql(grant.items)} FROM "{entry.data_table}" WHERE 1 = 1'
-           f'{region}')
-    if conn.dialect.name == "postgresql":  # a server-side cursor: rows arrive chunk by chunk
-        cursor = conn.connection.driver_connection.cursor(name="govshare_export")
-        cursor.itersize = chunk
-        cursor.execute(for_driver(conn, sql), params)
+    names = [entry.key_column, *grant.items]
+    if conn.dialect.name == "sqlite":
+        texts = _sqlite_texts(conn, entry, names, region, params)
     else:
-        cursor = driver_cursor(conn, sql, params)
-    try:
+        texts = _copy_texts(conn, entry, names, grant.region_item if region else None, grant.region_prefix)
+    for columns in texts:
+        keys, *values = columns
+        typed = [_typed(spec, column) for spec, column in zip(grant.specs, values)]
+        batch = grant.masker.batch(pa.RecordBatch.from_arrays(typed, names=list(grant.items)))
+        token = pa.array(row_tokens(grant.row_key, keys.to_pylist()), pa.string())
+        yield pa.RecordBatch.from_arrays([token, *batch.columns], names=[ROW_TOKEN, *batch.schema.names])
+
+
+def _sqlite_texts(conn: Connection, entry, names: list[str], region: str, params: dict) -> Iterator[list[pa.Array]]:
+    chunk = get_settings().export_chunk_rows
+    row = " || char(31) || ".join(f'coalesce(CAST("{n}" AS TEXT), char(30))' for n in names)
+    cursor = driver_cursor(conn, f'SELECT {row} FROM "{entry.data_table}" WHERE 1 = 1{region}', params)
+
+    def fetch() -> Iterator[pa.Array]:
         while rows := cursor.fetchmany(chunk):
-            keys, *columns = zip(*rows)
-            batch = grant.masker.batch(_arrow_batch(grant, columns))
-            token = pa.array(row_tokens(grant.row_key, keys), pa.string())
-            yield pa.RecordBatch.from_arrays([token, *batch.columns], names=[ROW_TOKEN, *batch.schema.names])
+            yield pa.array([r[0] for r in rows], pa.string())
+
+    try:
+        # SQLite steps through rows without the GIL: reading the next chunk in a second thread
+        # overlaps it with masking and encoding this one (at most two chunks in memory).
+        for lines in _prefetched(fetch()):
+            parts = pc.split_pattern(lines, _FIELD)
+            columns = []
+            for i in range(len(names)):
+                column = pc.list_element(parts, i)
+                columns.append(pc.if_else(pc.equal(column, _NULL), pa.scalar(None, pa.string()), column))
+            yield columns
     finally:
         cursor.close()
+
+
+def _prefetched(items: Iterator, depth: int = 1) -> Iterator:
+    """`items`, produced one step ahead in a background thread; stops it when the consumer stops."""
+    import queue
+    import threading
+
+    slots: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        slots.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            slots.put(done)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the consumer
+            slots.put(exc)
+
+    thread = threading.Thread(target=produce, name="govshare-export-read", daemon=True)
+    thread.start()
+    try:
+        while (item := slots.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+
+
+class _CopyReader(io.RawIOBase):
+    """A readable file over psycopg's COPY TO STDOUT blocks, for Arrow's streaming CSV reader."""
+
+    def __init__(self, copy):
+        self._blocks = iter(copy)
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._pending:
+            block = next(self._blocks, None)
+            if block is None:
+                return 0
+            self._pending = bytes(block)
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+
+def _copy_texts(conn: Connection, entry, names: list[str], region_item: str | None,
+                prefix: str | None) -> Iterator[list[pa.Array]]:
+    where = ""
+    if region_item:
+        assert prefix and prefix.isdigit()  # a validated region-code prefix: safe to inline (COPY takes no parameters)
+        where = f""" AND "{region_item}" LIKE '{prefix}%'"""
+    sql = (f'COPY (SELECT {_columns_sql(names)} FROM "{entry.data_table}" WHERE 1 = 1{where}) '
+           "TO STDOUT WITH (FORMAT csv)")
+    with conn.connection.driver_connection.cursor() as cur, cur.copy(sql) as copy:
+        reader = pacsv.open_csv(
+            _CopyReader(copy),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=8 << 20),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                 strings_can_be_null=True, quoted_strings_can_be_null=False))
+        for batch in reader:
+            yield list(batch.columns)
+
+
+def _typed(spec: ItemSpec, column: pa.Array) -> pa.Array:
+    """A string column of stored values (either store's text) as the item's Arrow type."""
+    match spec.data_type:
+        case "C" | "M":
+            return column
+        case "D":
+            return pc.cast(pc.utf8_slice_codeunits(column, 0, 10), pa.date32())
+        case "T":
+            return pc.strptime(pc.utf8_slice_codeunits(column, 0, 19), format="%Y-%m-%d %H:%M:%S", unit="us")
+        case "L":
+            return pc.if_else(pc.is_null(column), pa.scalar(None, pa.bool_()), pc.is_in(column, pa.array(["1", "t"])))
+        case "I":
+            return pc.cast(column, pa.int64())
+    return pc.cast(column, pa.float64())
 
 
 def _stream(conn: Connection, grant: GrantPolicy, fmt: str, region: str, params: dict) -> Iterator[bytes]:
