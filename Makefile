@@ -26,9 +26,14 @@ test: $(STAMP)
 	$(BIN)/ruff check govshare tests bench scripts
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
+## All benchmarks on SQLite; BENCH_DB=postgresql+psycopg://… (a database they may wipe) runs them there too
 bench: $(STAMP)
 	$(BIN)/python bench/load_persons.py
 	$(BIN)/python bench/catalog_search.py
+	$(BIN)/python bench/governed_lookup.py
+	$(BIN)/python bench/exchange_bulk.py
+	if [ -n "$(BENCH_DB)" ]; then for b in load_persons catalog_search governed_lookup exchange_bulk; do \
+	  $(BIN)/python bench/$$b.py --database-url "$(BENCH_DB)" || exit 1; done; fi
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

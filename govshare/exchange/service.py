@@ -507,25 +507,35 @@ def _prefetched(items: Iterator, depth: int = 1) -> Iterator:
 
 
 class _CopyReader(io.RawIOBase):
-    """A readable file over psycopg's COPY TO STDOUT blocks, for Arrow's streaming CSV reader."""
+    """A readable file over psycopg's COPY TO STDOUT data (a row per block), for Arrow's CSV reader,
+    which asks for megabytes at a time: blocks are gathered until a read is filled."""
 
     def __init__(self, copy):
         self._blocks = iter(copy)
-        self._pending = b""
+        self._buffer = bytearray()
+        self._done = False
 
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:
-        while not self._pending:
+    def read(self, size: int = -1) -> bytes:
+        while not self._done and (size < 0 or len(self._buffer) < size):
             block = next(self._blocks, None)
             if block is None:
-                return 0
-            self._pending = bytes(block)
-        n = min(len(buffer), len(self._pending))
-        buffer[:n] = self._pending[:n]
-        self._pending = self._pending[n:]
-        return n
+                self._done = True
+            else:
+                self._buffer += block
+        if size < 0 or size >= len(self._buffer):
+            out, self._buffer = bytes(self._buffer), bytearray()
+        else:
+            out = bytes(self._buffer[:size])
+            del self._buffer[:size]
+        return out
+
+    def readinto(self, buffer) -> int:
+        data = self.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
 
 
 def _copy_texts(conn: Connection, entry, names: list[str], region_item: str | None,
@@ -539,7 +549,7 @@ def _copy_texts(conn: Connection, entry, names: list[str], region_item: str | No
     with conn.connection.driver_connection.cursor() as cur, cur.copy(sql) as copy:
         reader = pacsv.open_csv(
             _CopyReader(copy),
-            read_options=pacsv.ReadOptions(column_names=names, block_size=8 << 20),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=2 << 20, use_threads=False),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                                  strings_can_be_null=True, quoted_strings_can_be_null=False))
         for batch in reader:
