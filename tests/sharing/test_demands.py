@@ -18,12 +18,16 @@ def _demand(world, **body) -> dict:
     return resp.json()
 
 
-def test_a_vague_demand_gets_the_matching_entry_suggested(world):
+def test_a_vague_demand_gets_the_matching_entry_suggested(clean_db, world):
+    # On an empty platform (clean_db): other tests' entries have the same name.
+    unrelated = world.platform.entry(world.provider_headers, name="道路运输经营许可信息", summary="道路运输经营许可证核发信息",
+                                     class_path=["交通", "运输", "许可"])
     demand = _demand(world)
     assert demand["status"] == "open" and not demand["overdue"]
     assert world.entry["id"] in [s["entry_id"] for s in demand["suggestions"]]
     synonym = _demand(world, title="需要结婚登记记录", wanted_items="", description="")
     assert world.entry["id"] in [s["entry_id"] for s in synonym["suggestions"]]  # 结婚 ≈ 婚姻
+    assert unrelated["id"] not in [s["entry_id"] for s in synonym["suggestions"]]
 
 
 def test_answered_with_an_entry_and_closed_satisfied_is_met(world):
