@@ -13,7 +13,7 @@ from govshare.catalog.models import CatalogClass, CatalogEntry, CatalogItem, Ent
 from govshare.catalog.schemas import EntryCreate, EntryRead, EntrySummary, EntryUpdate, ItemIn, ItemRead, MountState
 from govshare.catalog.vocab import CATEGORY_DIGIT, UPDATE_CYCLE_SECONDS, EntryStatus, ItemSpec
 from govshare.core.database import as_utc, utcnow
-from govshare.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from govshare.core.errors import Conflict, Forbidden, InvalidInput, NotFound, problem
 from govshare.core.security import new_id
 from govshare.orgs import service as orgs
 from govshare.orgs.models import Organization
@@ -33,42 +33,35 @@ STRUCTURAL_ITEM_FIELDS = ("data_type", "is_key")
 
 # ---- validation -------------------------------------------------------------------------
 
-def _problem(field: str, reason: str, value=None) -> dict:
-    detail = {"field": field, "reason": reason}
-    if value is not None:
-        detail["value"] = value
-    return detail
-
-
 def validate_entry_rules(values: dict, items: list[ItemIn]) -> None:
     """Rules of the catalog guide that span fields; raises one InvalidInput listing all problems."""
     problems: list[dict] = []
     share_type = values["share_type"]
     if share_type == "conditional" and not (values.get("share_condition") or "").strip():
-        problems.append(_problem("share_condition", "a conditional entry must state its share condition"))
+        problems.append(problem("share_condition", "a conditional entry must state its share condition"))
     if share_type == "none" and not (values.get("share_condition") or "").strip():
-        problems.append(_problem("share_condition", "an entry that is not shared must cite its legal basis"))
+        problems.append(problem("share_condition", "an entry that is not shared must cite its legal basis"))
     if values.get("open_type") == "conditional" and not (values.get("open_condition") or "").strip():
-        problems.append(_problem("open_condition", "a conditionally open entry must state its open condition"))
+        problems.append(problem("open_condition", "a conditionally open entry must state its open condition"))
     if values.get("open_type") == "open":
         personal = [i.name for i in items if i.pi_kind != "none"]
         if personal:
-            problems.append(_problem("open_type", "an open entry cannot contain personal information items; "
+            problems.append(problem("open_type", "an open entry cannot contain personal information items; "
                                      "drop or generalise them first", personal))
     if not any(i.is_key for i in items):
-        problems.append(_problem("items", "at least one item must be a key item (used for lookups)"))
+        problems.append(problem("items", "at least one item must be a key item (used for lookups)"))
     names: set[str] = set()
     labels: set[str] = set()
     for pos, item in enumerate(items):
         if item.name in names:
-            problems.append(_problem(f"items[{pos}].name", "duplicate item name", item.name))
+            problems.append(problem(f"items[{pos}].name", "duplicate item name", item.name))
         if item.label.strip() in labels:
-            problems.append(_problem(f"items[{pos}].label", "duplicate item label", item.label))
+            problems.append(problem(f"items[{pos}].label", "duplicate item label", item.label))
         names.add(item.name)
         labels.add(item.label.strip())
         if item.data_type in ("N", "Y") and item.precision is not None and item.length is not None \
                 and item.precision > item.length:
-            problems.append(_problem(f"items[{pos}].precision", "precision cannot exceed length"))
+            problems.append(problem(f"items[{pos}].precision", "precision cannot exceed length"))
     if problems:
         raise InvalidInput("the catalog entry breaks " + str(len(problems)) + " rule(s) of the catalog guide",
                            code="invalid_entry", details=problems)
@@ -82,7 +75,7 @@ def _check_related_codes(session: Session, codes: list[str], own_code: str | Non
     missing = [c for c in codes if c not in found]
     if missing:
         raise InvalidInput("related entry codes not found", code="invalid_entry",
-                           details=[_problem("related_codes", "no such catalog entry", c) for c in missing])
+                           details=[problem("related_codes", "no such catalog entry", c) for c in missing])
 
 
 # ---- classification and codes -----------------------------------------------------------
@@ -105,7 +98,7 @@ def _resolve_class(session: Session, category: str, path: list[str]) -> CatalogC
             number = siblings + 1
             if number >= 10 ** _NUMBER_WIDTH[depth]:
                 raise InvalidInput("too many classes at this level", code="invalid_entry",
-                                   details=[_problem("class_path", "class level is full", name)])
+                                   details=[problem("class_path", "class level is full", name)])
             node = CatalogClass(category=category, parent_id=parent.id if parent else None, depth=depth, name=name,
                                 number=number, code=code + f"{number:0{_NUMBER_WIDTH[depth]}d}", next_seq=1)
             session.add(node)
@@ -275,17 +268,17 @@ def _check_items_compatible_with_data(entry: CatalogEntry, items: list[ItemIn]) 
     for old in entry.items:
         item = new.get(old.name)
         if item is None:
-            problems.append(_problem(f"items.{old.name}", "cannot remove an item while data is mounted"))
+            problems.append(problem(f"items.{old.name}", "cannot remove an item while data is mounted"))
             continue
         for f in STRUCTURAL_ITEM_FIELDS:
             value = getattr(item, f)
             value = value.value if hasattr(value, "value") else value
             if value != getattr(old, f):
-                problems.append(_problem(f"items.{old.name}.{f}", "cannot change while data is mounted", value))
+                problems.append(problem(f"items.{old.name}.{f}", "cannot change while data is mounted", value))
     old_names = {i.name for i in entry.items}
     for item in items:
         if item.name not in old_names and (item.required or item.is_key):
-            problems.append(_problem(f"items.{item.name}", "a new item must be optional while data is mounted"))
+            problems.append(problem(f"items.{item.name}", "a new item must be optional while data is mounted"))
     if problems:
         raise Conflict("the change does not fit the mounted data; unmount or reload with the new structure",
                        code="items_incompatible_with_data", details=problems)
@@ -315,7 +308,7 @@ def withdraw_entry(session: Session, entry_id: str, principal: Principal, reason
         raise Conflict("only a published entry can be withdrawn", code="not_published")
     if not reason.strip():
         raise InvalidInput("a withdrawal needs a reason", code="invalid_input",
-                           details=[_problem("reason", "required")])
+                           details=[problem("reason", "required")])
     previous = snapshot(entry)
     entry.status = EntryStatus.withdrawn.value
     entry.version += 1

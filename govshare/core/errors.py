@@ -34,6 +34,14 @@ class GovShareError(Exception):
         return {"error": {"code": self.code, "message": self.message, "details": self.details}}
 
 
+def problem(field: str, reason: str, value: Any = None) -> dict:
+    """One field-level detail of an InvalidInput: `{"field", "reason"[, "value"]}`."""
+    detail = {"field": field, "reason": reason}
+    if value is not None:
+        detail["value"] = value
+    return detail
+
+
 class InvalidInput(GovShareError):
     """Input that breaks a rule: 422 with per-field (or per-row) details."""
 

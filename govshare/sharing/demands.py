@@ -13,7 +13,7 @@ from govshare.catalog import search
 from govshare.catalog.models import CatalogEntry
 from govshare.catalog.vocab import EntryStatus
 from govshare.core.database import as_utc, utcnow
-from govshare.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from govshare.core.errors import Conflict, Forbidden, InvalidInput, NotFound, problem
 from govshare.core.security import new_id
 from govshare.core.workdays import CHINA_TZ
 from govshare.orgs.models import Organization
@@ -24,10 +24,6 @@ from govshare.sharing.schemas import DemandAnswer, DemandAnswerKind, DemandClose
 
 SUGGESTIONS = 5
 VIEWS = ("all", "open", "overdue", "answered", "unmet", "met", "promise_overdue", "mine", "to_me")
-
-
-def _problem(field: str, reason: str, value=None) -> dict:
-    return {"field": field, "reason": reason, "value": value}
 
 
 def today(now: datetime | None = None) -> date:
@@ -50,7 +46,7 @@ def create_demand(session: Session, data: DemandCreate, principal: Principal, no
     if principal.kind != "user" or not principal.has_role(Role.consumer, Role.org_admin):
         raise Forbidden("filing a demand needs the consumer role", code="insufficient_permission")
     if data.wanted_by < today(now):
-        raise InvalidInput("wanted_by is in the past", details=[_problem("wanted_by", "must be today or later",
+        raise InvalidInput("wanted_by is in the past", details=[problem("wanted_by", "must be today or later",
                                                                          str(data.wanted_by))])
     demand = Demand(id=new_id("dm"), consumer_org_id=principal.org_id, created_by=principal.name or principal.id,
                     title=data.title, description=data.description, wanted_items=data.wanted_items,
@@ -101,17 +97,17 @@ def answer_demand(session: Session, demand_id: str, data: DemandAnswer, principa
     if data.answer == DemandAnswerKind.exists:
         entry = session.get(CatalogEntry, data.entry_id) if data.entry_id else None
         if entry is None or entry.status != EntryStatus.published:
-            raise InvalidInput("link a published entry", details=[_problem("entry_id", "not a published entry",
+            raise InvalidInput("link a published entry", details=[problem("entry_id", "not a published entry",
                                                                            data.entry_id)])
         if not operator and entry.provider_org_id != principal.org_id:
             raise InvalidInput("link one of your department's entries",
-                               details=[_problem("entry_id", "provided by another department", data.entry_id)])
+                               details=[problem("entry_id", "provided by another department", data.entry_id)])
     elif data.answer == DemandAnswerKind.will_publish:
         if data.promised_by is None or data.promised_by < today(now):
-            raise InvalidInput("promise a date", details=[_problem("promised_by", "today or later is required",
+            raise InvalidInput("promise a date", details=[problem("promised_by", "today or later is required",
                                                                    str(data.promised_by))])
     elif not (data.note and data.note.strip()):
-        raise InvalidInput("cannot_share needs its legal basis", details=[_problem("note", "legal basis required")])
+        raise InvalidInput("cannot_share needs its legal basis", details=[problem("note", "legal basis required")])
     demand.answer = data.answer.value
     demand.answer_entry_id = entry.id if entry else None
     demand.promised_by = data.promised_by if data.answer == DemandAnswerKind.will_publish else demand.promised_by
@@ -158,7 +154,7 @@ def _view_filter(view: str, principal: Principal, day: date):
 def list_demands(session: Session, principal: Principal, view: str, limit: int, offset: int,
                  now: datetime | None = None) -> tuple[list[Demand], int]:
     if view not in VIEWS:
-        raise InvalidInput(f"view must be one of {', '.join(VIEWS)}", details=[_problem("view", "unknown", view)])
+        raise InvalidInput(f"view must be one of {', '.join(VIEWS)}", details=[problem("view", "unknown", view)])
     stmt = select(Demand)
     clause = _view_filter(view, principal, today(now))
     if clause is not None:

@@ -19,7 +19,7 @@ from govshare.catalog.vocab import EntryStatus, ShareMethod, ShareType
 from govshare.core import epochs
 from govshare.core.config import get_settings
 from govshare.core.database import as_utc, utcnow
-from govshare.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from govshare.core.errors import Conflict, Forbidden, InvalidInput, NotFound, problem
 from govshare.core.regions import is_within, validate_region_code
 from govshare.core.security import new_id
 from govshare.core.workdays import calendar
@@ -34,10 +34,6 @@ from govshare.sharing.schemas import (
 )
 
 OPEN_STATUSES = (RequestStatus.pending.value, RequestStatus.escalated.value)
-
-
-def _problem(field: str, reason: str, value=None) -> dict:
-    return {"field": field, "reason": reason, "value": value}
 
 
 def offered_methods(entry: CatalogEntry) -> set[str]:
@@ -60,12 +56,12 @@ def _resolve_clients(session: Session, principal: Principal, org_id: str, wanted
         return [principal.id]
     if not wanted:
         raise InvalidInput("name the API clients that will use the grant",
-                           details=[_problem("client_ids", "at least one client is required")])
+                           details=[problem("client_ids", "at least one client is required")])
     found = {c.client_id: c for c in session.scalars(select(ApiClient).where(
         ApiClient.org_id == org_id, or_(ApiClient.client_id.in_(wanted), ApiClient.id.in_(wanted))))}
     by_any = {**found, **{c.id: c for c in found.values()}}
-    problems = [_problem("client_ids", "not a client of your department", w) for w in wanted if w not in by_any]
-    problems += [_problem("client_ids", "client revoked", w) for w in wanted
+    problems = [problem("client_ids", "not a client of your department", w) for w in wanted if w not in by_any]
+    problems += [problem("client_ids", "client revoked", w) for w in wanted
                  if w in by_any and by_any[w].revoked_at is not None]
     if problems:
         raise InvalidInput("unknown or revoked API clients", details=problems)
@@ -76,19 +72,19 @@ def _check_items(entry: CatalogEntry, names: list[str], field: str = "items") ->
     known = {i.name for i in entry.items}
     unknown = [n for n in names if n not in known]
     if unknown:
-        raise InvalidInput("unknown items", details=[_problem(field, "not an item of this entry", n) for n in unknown])
+        raise InvalidInput("unknown items", details=[problem(field, "not an item of this entry", n) for n in unknown])
 
 
 def _check_region(entry: CatalogEntry, region_item: str | None, region_code: str | None) -> None:
     if region_item is None:
         if region_code is not None:
             raise InvalidInput("region_code needs region_item",
-                               details=[_problem("region_item", "name the item holding each row's region code")])
+                               details=[problem("region_item", "name the item holding each row's region code")])
         return
     item = next((i for i in entry.items if i.name == region_item), None)
     if item is None or item.data_type != "C":
         raise InvalidInput("region_item must be a text item of this entry",
-                           details=[_problem("region_item", "not a text item of this entry", region_item)])
+                           details=[problem("region_item", "not a text item of this entry", region_item)])
     if region_code is not None:
         validate_region_code(region_code)
 
@@ -102,7 +98,7 @@ def file_request(session: Session, data: AccessRequestCreate, principal: Princip
         raise NotFound("entry not found or not published", code="entry_not_found")
     if entry.provider_org_id == principal.org_id:
         raise InvalidInput("a department does not request its own data",
-                           details=[_problem("entry_id", "your department provides this entry")])
+                           details=[problem("entry_id", "your department provides this entry")])
     items = list(dict.fromkeys(data.items))
     _check_items(entry, items)
     _check_items(entry, list(data.masking), "masking")
@@ -110,12 +106,12 @@ def file_request(session: Session, data: AccessRequestCreate, principal: Princip
     missing = sorted(set(methods) - offered_methods(entry))
     if missing:
         raise InvalidInput("the entry is not shared that way", details=[
-            _problem("methods", f"not offered by the entry's share methods {entry.share_methods}", m) for m in missing])
+            problem("methods", f"not offered by the entry's share methods {entry.share_methods}", m) for m in missing])
     consumer = session.get(Organization, principal.org_id)
     region_code = data.region_code or (consumer.region_code if data.region_item else None)
     _check_region(entry, data.region_item, region_code)
     if data.duration_days > get_settings().max_grant_days:
-        raise InvalidInput("duration too long", details=[_problem(
+        raise InvalidInput("duration too long", details=[problem(
             "duration_days", f"at most {get_settings().max_grant_days} days", data.duration_days)])
     req = AccessRequest(
         id=new_id("r"), entry_id=entry.id, consumer_org_id=principal.org_id, provider_org_id=entry.provider_org_id,
@@ -199,23 +195,23 @@ def approve(session: Session, request_id: str, body: ApproveBody, principal: Pri
     items = list(dict.fromkeys(body.items)) if body.items is not None else list(req.items)
     wider = [n for n in items if n not in req.items]
     methods = sorted({m.value for m in body.methods}) if body.methods is not None else list(req.methods)
-    problems = [_problem("items", "not requested: an approval may only narrow", n) for n in wider]
-    problems += [_problem("methods", "not requested: an approval may only narrow", m)
+    problems = [problem("items", "not requested: an approval may only narrow", n) for n in wider]
+    problems += [problem("methods", "not requested: an approval may only narrow", m)
                  for m in methods if m not in req.methods]
     if not items:
-        problems.append(_problem("items", "grant at least one item, or reject"))
+        problems.append(problem("items", "grant at least one item, or reject"))
     if not methods:
-        problems.append(_problem("methods", "grant at least one method, or reject"))
+        problems.append(problem("methods", "grant at least one method, or reject"))
     duration = body.duration_days or req.duration_days
     if duration > req.duration_days:
-        problems.append(_problem("duration_days", f"longer than requested ({req.duration_days})", duration))
+        problems.append(problem("duration_days", f"longer than requested ({req.duration_days})", duration))
     items = [n for n in items if n in req.items]  # wider ones are reported above
     policies = _policies_for(req, items, entry)
     for name, policy in body.masking.items():
         if name not in items:
-            problems.append(_problem("masking", "not a granted item", name))
+            problems.append(problem("masking", "not a granted item", name))
         elif masking.strictness(policy.value) < masking.strictness(policies[name]):
-            problems.append(_problem("masking", f"looser than requested ({policies[name]}): only tightening",
+            problems.append(problem("masking", f"looser than requested ({policies[name]}): only tightening",
                                      f"{name}={policy.value}"))
         else:
             policies[name] = policy.value
@@ -229,7 +225,7 @@ def approve(session: Session, request_id: str, body: ApproveBody, principal: Pri
     if req.region_code and region_code and region_item == req.region_item and not is_within(
             region_code, req.region_code):
         raise InvalidInput("region scope must stay within the requested one",
-                           details=[_problem("region_code", f"outside {req.region_code}", region_code)])
+                           details=[problem("region_code", f"outside {req.region_code}", region_code)])
     _decide(session, req, RequestStatus.approved.value, principal.name or principal.id, now, body.note)
     req.arbitrated = who == "operator"
     _make_grant(session, req, items, methods, policies, region_item, region_code, duration,
@@ -277,7 +273,7 @@ def list_requests(session: Session, principal: Principal, view: str, status: str
                           AccessRequest.arbitrated.is_(False))
         order = [AccessRequest.created_at]
     else:
-        raise InvalidInput("view must be mine, inbox or arbitration", details=[_problem("view", "unknown", view)])
+        raise InvalidInput("view must be mine, inbox or arbitration", details=[problem("view", "unknown", view)])
     if status == "overdue":
         stmt = stmt.where(AccessRequest.status.in_(OPEN_STATUSES), AccessRequest.due_at < (now or utcnow()))
     elif status == "open":
@@ -340,7 +336,7 @@ def list_grants(session: Session, principal: Principal, side: str, status: str |
     now = now or utcnow()
     column = {"consumer": Grant.consumer_org_id, "provider": Grant.provider_org_id}.get(side)
     if column is None:
-        raise InvalidInput("side must be consumer or provider", details=[_problem("side", "unknown", side)])
+        raise InvalidInput("side must be consumer or provider", details=[problem("side", "unknown", side)])
     stmt = select(Grant).where(column == principal.org_id)
     if entry_id:
         stmt = stmt.where(Grant.entry_id == entry_id)
@@ -390,7 +386,7 @@ def renew_grant(session: Session, grant_id: str, body: RenewBody, principal: Pri
     if grant.revoked_at is not None:
         raise Conflict("a revoked grant cannot be renewed; file a new request", code="already_revoked")
     if body.duration_days > get_settings().max_grant_days:
-        raise InvalidInput("duration too long", details=[_problem(
+        raise InvalidInput("duration too long", details=[problem(
             "duration_days", f"at most {get_settings().max_grant_days} days", body.duration_days)])
     grant.expires_at = max(as_utc(grant.expires_at), now) + timedelta(days=body.duration_days)
     grant.renewed_at = now
