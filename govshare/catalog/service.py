@@ -13,6 +13,7 @@ from govshare.catalog.models import CatalogClass, CatalogEntry, CatalogItem, Ent
 from govshare.catalog.schemas import EntryCreate, EntryRead, EntrySummary, EntryUpdate, ItemIn, ItemRead, MountState
 from govshare.catalog.vocab import CATEGORY_DIGIT, UPDATE_CYCLE_SECONDS, EntryStatus, ItemSpec
 from govshare.core.database import as_utc, utcnow
+from govshare.core import epochs
 from govshare.core.errors import Conflict, Forbidden, InvalidInput, NotFound, problem
 from govshare.core.security import new_id
 from govshare.orgs import service as orgs
@@ -161,6 +162,13 @@ def diff_snapshots(old: dict, new: dict) -> list[dict]:
     return changes
 
 
+def entry_changed(session: Session, entry: CatalogEntry) -> None:
+    """Call after any change of an entry's text, status, items or mount state: refreshes its search
+    document and tells every server process's exchange cache (the access epoch) to re-read it."""
+    reindex(session, entry)
+    epochs.bump(session, epochs.ACCESS)
+
+
 def reindex(session: Session, entry: CatalogEntry) -> None:
     """Refresh the entry's search document; call after any change of its text, status or mount state."""
     fields = {
@@ -209,7 +217,7 @@ def create_entry(session: Session, data: EntryCreate, principal: Principal) -> C
     session.add(entry)
     session.flush()
     session.refresh(entry, ["provider"])
-    reindex(session, entry)
+    entry_changed(session, entry)
     return entry
 
 
@@ -242,7 +250,7 @@ def update_entry(session: Session, entry_id: str, data: EntryUpdate, principal: 
         entry.version += 1
         _record_version(session, entry, previous, principal, data.note)
     session.flush()
-    reindex(session, entry)
+    entry_changed(session, entry)
     return entry
 
 
@@ -297,7 +305,7 @@ def publish_entry(session: Session, entry_id: str, principal: Principal, note: s
     entry.updated_at = utcnow()
     session.flush()
     _record_version(session, entry, previous, principal, note)
-    reindex(session, entry)
+    entry_changed(session, entry)
     return entry
 
 
@@ -315,7 +323,7 @@ def withdraw_entry(session: Session, entry_id: str, principal: Principal, reason
     entry.updated_at = utcnow()
     session.flush()
     _record_version(session, entry, previous, principal, reason)
-    reindex(session, entry)
+    entry_changed(session, entry)
     return entry
 
 

@@ -164,7 +164,7 @@ def run_recorded_load(entry_pk: str, mode: str, source_kind: str, source: loader
             entry = session.scalar(select(CatalogEntry).where(CatalogEntry.id == entry_pk).with_for_update(of=CatalogEntry))
             items = catalog.item_specs(entry)
             outcome = loader.run_load(session, entry, items, mode, source, load_id)
-            catalog.reindex(session, entry)  # mount state is a search facet
+            catalog.entry_changed(session, entry)  # mount state: a search facet, and exchange reads it
             _fill(record, outcome, info, "succeeded", started)
             session.add(record)
         return record

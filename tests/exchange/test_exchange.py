@@ -182,3 +182,25 @@ def _fresh_limiter():
     ratelimit._limiter.cache_clear()
     yield
     ratelimit._limiter.cache_clear()
+
+
+def test_cached_decisions_follow_the_entry_mounted_later_and_withdrawn(platform, app):
+    from tests.sharing.conftest import build_world, region_person_items
+    world = build_world(platform, app)
+    unmounted = platform.entry(world.provider_headers, name="户籍人口信息（待挂接）", items=region_person_items())
+    resp = world.consumer.post("/api/v1/access-requests", json={
+        "entry_id": unmounted["id"], "items": ["id_number", "name"], "methods": ["lookup"], "purpose": "测试",
+        "client_ids": [world.client_a["client_id"]]})
+    world.approve(resp.json()["id"])
+    headers = world.bearer(world.client_a)
+    url = f"/api/v1/data/{unmounted['id']}/records"
+    first = platform.http.get(url, params={"id_number": world.rows[0][0]}, headers=headers)
+    assert first.status_code == 409 and first.json()["error"]["code"] == "not_mounted"
+    upload(platform.http, unmounted, world.provider_headers, to_csv(world.rows, header=PERSON_HEADER))
+    mounted = platform.http.get(url, params={"id_number": world.rows[0][0]}, headers=headers)
+    assert mounted.status_code == 200 and len(mounted.json()["records"]) == 1
+    withdrawn = platform.http.post(f"/api/v1/catalog/entries/{unmounted['id']}/withdraw",
+                                   json={"reason": "数据来源调整"}, headers=world.provider_headers)
+    assert withdrawn.status_code == 200, withdrawn.text
+    gone = platform.http.get(url, params={"id_number": world.rows[0][0]}, headers=headers)
+    assert gone.status_code == 404 and gone.json()["error"]["code"] == "entry_not_found"
