@@ -197,14 +197,17 @@ def _load_into_empty(conn: Connection, entry: CatalogEntry, items: list[ItemSpec
     seq = base
     key = store.key_column(items)
     own_key = key == "_key"
-    columns = (["_key"] if own_key else []) + ["_seq", *_item_columns(items)]
+    # On SQLite `_seq` is the rowid: a first load (sequence numbers from 1) lets SQLite number the
+    # rows itself, the append path of its B-tree, instead of checking each given rowid.
+    implicit = conn.dialect.name == "sqlite" and base == 0 and store.seq_is_rowid(conn, entry.data_table)
+    columns = (["_key"] if own_key else []) + ([] if implicit else ["_seq"]) + _item_columns(items)
     for _first_row, batch, values in _prepared(conn, source(outcome)):
         outcome.rows_read += batch.num_rows
         if outcome.error_count:
             continue  # keep validating to report every error, but write nothing more
-        seqs = pa.array(range(seq + 1, seq + 1 + batch.num_rows), pa.int64())
+        seqs = [] if implicit else [pa.array(range(seq + 1, seq + 1 + batch.num_rows), pa.int64())]
         keys = [key_array(batch, items)] if own_key else []
-        _insert_rows(conn, entry.data_table, columns, [*keys, seqs, *values])
+        _insert_rows(conn, entry.data_table, columns, [*keys, *seqs, *values])
         seq += batch.num_rows
     if outcome.error_count:
         raise _Abort()  # rolls back the savepoint; caller raises LoadRejected

@@ -71,6 +71,12 @@ def data_table(name: str, items: list[ItemSpec]) -> Table:
     return table
 
 
+def seq_is_rowid(conn: Connection, name: str) -> bool:
+    """SQLite tables created since migration 0003 have `_seq` as their rowid (older ones: a column)."""
+    rows = conn.execute(text(f'SELECT name, pk FROM pragma_table_info(\'{name}\')')).all()
+    return any(r.name == "_seq" and r.pk == 1 for r in rows)
+
+
 def ensure_table(conn: Connection, name: str, items: list[ItemSpec]) -> Table:
     """Create the table, or add columns for items added since (optional items only)."""
     table = data_table(name, items)
