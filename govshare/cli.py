@@ -228,19 +228,8 @@ def mount_run_due(max_pulls: int = typer.Option(20, "--max", help="At most this 
 
 def _as_user(session, username: str):
     """The Principal of a named console user, as if they had logged in to the console."""
-    from sqlalchemy import select
-
-    from govshare.core.errors import Forbidden, NotFound
-    from govshare.orgs.models import User
-    from govshare.orgs.service import user_principal
-    user = session.scalar(select(User).where(User.username == username))
-    if user is None:
-        raise NotFound(f"user {username} not found", code="user_not_found",
-                       details=[{"field": "--as", "reason": "no such username", "value": username}])
-    if not user.is_active:
-        raise Forbidden(f"user {username} is deactivated", code="user_inactive",
-                        details=[{"field": "--as", "reason": "deactivated user", "value": username}])
-    return user_principal(user)
+    from govshare.orgs.service import active_user_by_username, user_principal
+    return user_principal(active_user_by_username(session, username, field="--as"))
 
 
 def _split(value: Optional[str]) -> Optional[list[str]]:

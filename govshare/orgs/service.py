@@ -142,6 +142,17 @@ def authenticate_user(session: Session, username: str, password: str) -> User:
 _DUMMY_HASH = hash_secret("not-a-real-password")
 
 
+def active_user_by_username(session: Session, username: str, field: str = "username") -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"user {username} not found", code="user_not_found",
+                       details=[{"field": field, "reason": "no such username", "value": username}])
+    if not user.is_active:
+        raise Forbidden(f"user {username} is deactivated", code="user_inactive",
+                        details=[{"field": field, "reason": "deactivated user", "value": username}])
+    return user
+
+
 def user_principal(user: User) -> Principal:
     return Principal(kind="user", id=user.id, name=user.display_name, org_id=user.org_id,
                      org_code=user.org.code, roles=frozenset(user.roles))
