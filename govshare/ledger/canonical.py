@@ -1,0 +1,71 @@
+"""RFC 8785 JSON Canonicalization Scheme (JCS): the one byte form of an event that becomes a leaf.
+
+Keys sorted by their UTF-16 code units, no whitespace, strings escaped as ECMAScript's
+JSON.stringify does (Python's json with ensure_ascii=False escapes the same set, lowercase hex),
+numbers in ECMAScript's shortest form (100.0 → 100, 1e-7 → 1e-7, 1e21 → 1e+21). Integers beyond
+±2^53 are refused: other implementations would read them as rounded doubles.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+_SAFE_INT = 2**53
+
+
+def canonical(value) -> bytes:
+    return _encode(value).encode("utf-8")
+
+
+def _encode(value) -> str:
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        if abs(value) >= _SAFE_INT:
+            raise ValueError(f"integer {value} is outside ±2^53; send it as a string")
+        return str(value)
+    if isinstance(value, float):
+        return _number(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            raise TypeError("object keys must be strings")
+        items = sorted(value.items(), key=lambda kv: kv[0].encode("utf-16-be"))
+        return "{" + ",".join(f"{json.dumps(k, ensure_ascii=False)}:{_encode(v)}" for k, v in items) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(_encode(v) for v in value) + "]"
+    raise TypeError(f"{type(value).__name__} has no canonical JSON form")
+
+
+def _number(value: float) -> str:
+    """ECMAScript Number::toString for finite doubles."""
+    if not math.isfinite(value):
+        raise ValueError("NaN and infinities have no JSON form")
+    if value == 0:
+        return "0"
+    mantissa, _, exponent = repr(value).partition("e")  # shortest round-trip digits, as ECMAScript picks
+    # Normalise: s = significant digits without leading/trailing zeros, n = decimal exponent (ES 7.1.12.1).
+    raw = mantissa.replace("-", "")
+    int_part, _, frac_part = raw.partition(".")
+    all_digits = (int_part + frac_part)
+    n = len(int_part) + (int(exponent) if exponent else 0)
+    stripped = all_digits.lstrip("0")
+    n -= len(all_digits) - len(stripped)
+    s = stripped.rstrip("0") or "0"
+    k = len(s)
+    sign = "-" if value < 0 else ""
+    if k <= n <= 21:
+        return sign + s + "0" * (n - k)
+    if 0 < n <= 21:
+        return sign + s[:n] + "." + s[n:]
+    if -6 < n <= 0:
+        return sign + "0." + "0" * (-n) + s
+    e = n - 1
+    exp_text = f"e{'+' if e >= 0 else '-'}{abs(e)}"
+    return sign + (s if k == 1 else s[0] + "." + s[1:]) + exp_text
