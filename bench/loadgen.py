@@ -208,22 +208,22 @@ async def _connect(run: _Run, host: str, port: int, connections: int, spread: li
     run.phase.spread = {str(pid): n for pid, n in counts.items()}
 
 
-def _socket_owner(server_port: int, client_port: int, pids: list[int]) -> int | None:
-    """The pid among `pids` that holds the server end of the loopback connection from `client_port`."""
-    inode = None
+def _tcp_sockets() -> list[list[str]]:
+    """The fields of every line of /proc/net/tcp and tcp6 (local, remote, state, …, inode)."""
+    rows = []
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
-            lines = Path(table).read_text().splitlines()[1:]
+            rows += [line.split() for line in Path(table).read_text().splitlines()[1:]]
         except OSError:
             continue
-        for line in lines:
-            fields = line.split()
-            if (int(fields[1].rsplit(":", 1)[1], 16) == server_port
-                    and int(fields[2].rsplit(":", 1)[1], 16) == client_port):
-                inode = fields[9]
-                break
-        if inode:
-            break
+    return rows
+
+
+def _socket_owner(server_port: int, client_port: int, pids: list[int]) -> int | None:
+    """The pid among `pids` that holds the server end of the loopback connection from `client_port`."""
+    inode = next((fields[9] for fields in _tcp_sockets()
+                  if int(fields[1].rsplit(":", 1)[1], 16) == server_port
+                  and int(fields[2].rsplit(":", 1)[1], 16) == client_port), None)
     if not inode or inode == "0":
         return None
     target = f"socket:[{inode}]"
@@ -358,17 +358,8 @@ class Server:
 
 def _listeners(port: int) -> set[str]:
     """Socket inodes listening on TCP `port` (any address)."""
-    found = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            lines = Path(table).read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            fields = line.split()
-            if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:  # 0A: LISTEN
-                found.add(fields[9])
-    return found
+    return {fields[9] for fields in _tcp_sockets()
+            if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port}  # 0A: LISTEN
 
 
 def _owns(pids: list[int], inodes: set[str]) -> bool:

@@ -36,8 +36,8 @@ def _reading():
             yield conn.execution_options(read_only=True)
 
 
-def _json(body) -> Response:
-    return Response(service.dumps(body), media_type="application/json")
+def _json(body, headers: dict | None = None) -> Response:
+    return Response(service.dumps(body), media_type="application/json", headers=headers)
 
 
 @router.get("/{entry_id}/records", summary="Look up rows by key")
@@ -73,8 +73,7 @@ async def changes(entry_id: str, request: Request, cursor: str | None = Query(No
         outcome = service.changes(conn, principal, entry_id, cursor, limit)
     body = await outcome.wait_async()
     # The next cursor in a header too: a consumer can ask for the next page before parsing this one.
-    return Response(service.dumps(body), media_type="application/json",
-                    headers={"GovShare-Next-Cursor": body["next_cursor"]})
+    return _json(body, {"GovShare-Next-Cursor": body["next_cursor"]})
 
 
 @router.get("/{entry_id}/export", summary="Bulk export",

@@ -36,7 +36,6 @@ from govshare.core.security import keyed_hash
 from govshare.exchange import audit
 from govshare.exchange.policy import GrantPolicy, authorize, entry_of, row_tokens
 from govshare.mounting import store
-from govshare.mounting.validation import arrow_type_for
 from govshare.orgs.service import Principal
 
 EXPORT_FORMATS = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson",
@@ -344,33 +343,14 @@ def _records(grant: GrantPolicy, rows: list[tuple], offset: int) -> list[dict]:
             if value is not None:
                 record[name] = convert(value)
     if masker.changed:
-        specs = [grant.entry.spec(n) for n in masker.changed]
-        arrays = _arrow_batch_of(specs, [[r[position[n]] for r in rows] for n in masker.changed])
-        for name, array in masker.arrays(dict(zip(masker.changed, arrays))).items():
+        arrays = {n: _typed(grant.entry.spec(n), _as_text([r[position[n]] for r in rows])) for n in masker.changed}
+        for name, array in masker.arrays(arrays).items():
             for record, value in zip(records, array.to_pylist()):
                 record[name] = value
     return records
 
 
 # ---- bulk export -------------------------------------------------------------------------------------
-
-def _arrow_batch(grant: GrantPolicy, columns: list) -> pa.RecordBatch:
-    """Columns of the granted items (stored values) as a typed batch; SQLite text dates become dates."""
-    return pa.RecordBatch.from_arrays(_arrow_batch_of(grant.specs, columns), names=list(grant.items))
-
-
-def _arrow_batch_of(specs, columns: list) -> list[pa.Array]:
-    arrays = []
-    for spec, values in zip(specs, columns):
-        target = pa.float64() if spec.data_type == "Y" else arrow_type_for(spec.data_type, spec.precision)
-        arr = pa.array(values, from_pandas=False)
-        if arr.type != target:
-            if spec.data_type == "T" and pa.types.is_string(arr.type):
-                arr = pc.strptime(pc.utf8_slice_codeunits(arr, 0, 19), format="%Y-%m-%d %H:%M:%S", unit="us")
-            arr = pc.cast(arr, target, safe=False)
-        arrays.append(arr)
-    return arrays
-
 
 @dataclass
 class Export:
@@ -556,8 +536,14 @@ def _copy_texts(conn: Connection, entry, names: list[str], region_item: str | No
             yield list(batch.columns)
 
 
+def _as_text(values: list) -> pa.Array:
+    """Stored values as read by the driver, as text (the form `_typed` takes)."""
+    return pa.array([None if v is None else str(v) for v in values], pa.string())
+
+
 def _typed(spec: ItemSpec, column: pa.Array) -> pa.Array:
-    """A string column of stored values (either store's text) as the item's Arrow type."""
+    """A string column of stored values (either store's text, or `str()` of a driver value) as the
+    item's Arrow type: the one place where stored values become typed columns."""
     match spec.data_type:
         case "C" | "M":
             return column
@@ -566,7 +552,7 @@ def _typed(spec: ItemSpec, column: pa.Array) -> pa.Array:
         case "T":
             return pc.strptime(pc.utf8_slice_codeunits(column, 0, 19), format="%Y-%m-%d %H:%M:%S", unit="us")
         case "L":
-            return pc.if_else(pc.is_null(column), pa.scalar(None, pa.bool_()), pc.is_in(column, pa.array(["1", "t"])))
+            return pc.if_else(pc.is_null(column), pa.scalar(None, pa.bool_()), pc.is_in(column, pa.array(["1", "t", "True"])))
         case "I":
             return pc.cast(column, pa.int64())
     return pc.cast(column, pa.float64())
@@ -589,7 +575,8 @@ def _stream(conn: Connection, grant: GrantPolicy, fmt: str, region: str, params:
 
 
 def _empty_schema(grant: GrantPolicy) -> pa.Schema:
-    batch = grant.masker.batch(_arrow_batch(grant, [[] for _ in grant.items]))
+    empty = [_typed(spec, pa.array([], pa.string())) for spec in grant.specs]
+    batch = grant.masker.batch(pa.RecordBatch.from_arrays(empty, names=list(grant.items)))
     return pa.schema([pa.field(ROW_TOKEN, pa.string()), *batch.schema])
 
 

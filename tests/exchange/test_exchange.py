@@ -204,3 +204,21 @@ def test_cached_decisions_follow_the_entry_mounted_later_and_withdrawn(platform,
     assert withdrawn.status_code == 200, withdrawn.text
     gone = platform.http.get(url, params={"id_number": world.rows[0][0]}, headers=headers)
     assert gone.status_code == 404 and gone.json()["error"]["code"] == "entry_not_found"
+
+
+def test_masked_dates_numbers_and_booleans_agree_on_lookup_feed_and_export(world):
+    world.approve(world.request()["id"], masking={"birth_date": "mask", "married": "pseudonym", "children": "mask",
+                                                  "income": "pseudonym"})
+    headers = world.bearer(world.client_a)
+    http, entry = world.platform.http, world.entry["id"]
+    exported, _ = _export(world, headers)
+    feed = http.get(f"/api/v1/data/{entry}/changes", params={"limit": 1000}, headers=headers).json()["changes"]
+    by_key = {c["key"]: c["record"] for c in feed}
+    assert by_key == exported
+    looked = [http.get(f"/api/v1/data/{entry}/records", params={"id_number": row[0]}, headers=headers).json()
+              ["records"][0] for row in world.rows]
+    assert sorted(map(str, looked)) == sorted(map(str, exported.values()))
+    sample = looked[0]
+    assert sample["birth_date"] != world.rows[0][2] and "*" in sample["birth_date"]
+    assert len(sample["married"]) == 32 and len(sample["income"]) == 32  # pseudonyms
+    assert len({r["married"] for r in looked}) == 2  # two values, two stable pseudonyms
