@@ -7,12 +7,12 @@ every process, without a cache lifetime to wait out.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, String, text, update
+from sqlalchemy import BigInteger, String, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from govshare.core.database import Base
+from govshare.core.database import Base, driver_row
 
 # Bumped by every change that can change an exchange decision: grants made, revoked, renewed;
 # API clients revoked.
@@ -39,5 +39,7 @@ def bump(session: Session, name: str) -> None:
                             .execution_options(synchronize_session=False))
 
 
-def read(conn: Connection | Session, name: str) -> int:
-    return conn.execute(text("SELECT value FROM epochs WHERE name = :n"), {"n": name}).scalar() or 0
+def read(conn: Connection, name: str) -> int:
+    """The counter's value (0 before its first bump); on the driver connection: it is read per call."""
+    row = driver_row(conn, "SELECT value FROM epochs WHERE name = :n", {"n": name})
+    return row[0] if row else 0

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 from govshare.catalog.vocab import ItemSpec
 from govshare.core import epochs
 from govshare.core.config import get_settings
-from govshare.core.database import as_utc, driver_row
+from govshare.core.database import as_utc
 from govshare.core.errors import Conflict, Forbidden, GovShareError, InvalidInput, NotFound, Unauthorized
 from govshare.core.regions import scope_prefix
 from govshare.mounting import store
@@ -186,7 +186,7 @@ def authorize(conn: Connection, principal: Principal, entry_id: str, method: str
     """The grant that allows `method` on `items` of the entry for this client, or AccessDenied."""
     if principal.kind != "client":
         raise AccessDenied("no_grant", "exchange calls are made by API clients with a grant")
-    epoch = (driver_row(conn, "SELECT value FROM epochs WHERE name = :n", {"n": epochs.ACCESS}) or (0,))[0]
+    epoch = epochs.read(conn, epochs.ACCESS)
     cache_key = (principal.id, entry_id)
     decision = _cache.get(cache_key)
     if decision is None or decision.epoch != epoch:
@@ -218,6 +218,3 @@ def authorize(conn: Connection, principal: Principal, entry_id: str, method: str
     missing = sorted(wanted - with_method[0].item_set)
     raise AccessDenied("item_not_granted", f"items not granted: {', '.join(missing)}")
 
-
-def reset_cache() -> None:
-    _cache.clear()
