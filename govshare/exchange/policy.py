@@ -217,4 +217,3 @@ def authorize(conn: Connection, principal: Principal, entry_id: str, method: str
             return grant
     missing = sorted(wanted - with_method[0].item_set)
     raise AccessDenied("item_not_granted", f"items not granted: {', '.join(missing)}")
-
