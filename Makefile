@@ -28,11 +28,15 @@ test: $(STAMP)
 
 ## All benchmarks on SQLite; BENCH_DB=postgresql+psycopg://… (a database they may wipe) runs them there too
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python bench/load_persons.py
 	$(BIN)/python bench/catalog_search.py
 	$(BIN)/python bench/governed_lookup.py
 	$(BIN)/python bench/exchange_bulk.py
-	if [ -n "$(BENCH_DB)" ]; then for b in load_persons catalog_search governed_lookup exchange_bulk; do \
+	$(BIN)/python bench/ledger_append.py
+	$(BIN)/python bench/ledger_proofs.py
+	if [ -n "$(BENCH_DB)" ]; then for b in load_persons catalog_search governed_lookup exchange_bulk ledger_append \
+	  ledger_proofs; do \
 	  $(BIN)/python bench/$$b.py --database-url "$(BENCH_DB)" || exit 1; done; fi
 
 clean:

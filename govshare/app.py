@@ -14,17 +14,22 @@ from govshare.core.config import get_settings
 from govshare.core.errors import install_error_handlers
 from govshare.core.logs import install_redaction
 from govshare.exchange.endpoints import router as exchange_router
+from govshare.ledger.endpoints import alerts_router, me_router
+from govshare.ledger.endpoints import router as ledger_router
 from govshare.mounting.endpoints import router as mounting_router
 from govshare.orgs.endpoints import oauth_router
 from govshare.orgs.endpoints import router as orgs_router
 from govshare.sharing.endpoints import router as sharing_router
+from govshare.web.ledger_pages import router as ledger_pages_router
 from govshare.web.pages import mount_static
 from govshare.web.pages import router as web_router
 
 
 @asynccontextmanager
 async def lifespan(_app: FastAPI):
-    """Start the database-pull scheduler when GOVSHARE_SCHEDULER=1 (`govshare serve`); stop it on shutdown."""
+    """Start the database-pull scheduler and the ledger integrator when GOVSHARE_SCHEDULER=1 (`govshare
+    serve`; each takes a lease, so one process of several does the work); stop them on shutdown."""
+    from govshare.ledger.integrator import Integrator
     from govshare.mounting import scheduler
     # A server allocates many short-lived objects per request (rows, records, JSON): with the default
     # thresholds the cyclic collector runs every few hundred allocations and costs a quarter of a
@@ -32,11 +37,14 @@ async def lifespan(_app: FastAPI):
     gc.freeze()
     gc.set_threshold(100_000, 50, 100)
     running = scheduler.start_if_enabled()
+    integrator = Integrator().start() if scheduler.enabled() else None
     try:
         yield
     finally:
         if running is not None:
             running.stop()
+        if integrator is not None:
+            integrator.stop()
 
 
 def create_app() -> FastAPI:
@@ -60,8 +68,12 @@ def create_app() -> FastAPI:
     app.include_router(catalog_router)
     app.include_router(mounting_router)
     app.include_router(sharing_router)
+    app.include_router(ledger_router)
+    app.include_router(alerts_router)
+    app.include_router(me_router)
     mount_static(app)
     app.include_router(web_router)
+    app.include_router(ledger_pages_router)
 
     @app.get("/healthz", tags=["ops"])
     def healthz():

@@ -35,6 +35,10 @@ app.add_typer(demand_app, name="demand")
 app.add_typer(request_app, name="request")
 app.add_typer(grant_app, name="grant")
 app.add_typer(exchange_app, name="exchange")
+monitor_app = typer.Typer(help="Monitoring rules and their alerts (事中监控).", no_args_is_help=True)
+app.add_typer(monitor_app, name="monitor")
+ledger_app = typer.Typer(help="The tamper-evident ledger: integrate, verify, receipts, keys.", no_args_is_help=True)
+app.add_typer(ledger_app, name="ledger")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -93,10 +97,15 @@ def init():
     """Create or upgrade the database schema (Alembic migrations) and the signing key."""
     from govshare.core.config import get_settings
     from govshare.core.migrate import upgrade_to_head
+    from govshare.core.database import session_scope
+    from govshare.ledger import keys
     settings = get_settings()
     settings.resolved_secret_key()
     upgrade_to_head()
+    with session_scope() as session:
+        key = keys.publish(session)
     console.print(f"database ready: {settings.resolved_database_url.split('@')[-1]}")
+    console.print(f"ledger key: {key.verifier_key}", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -156,6 +165,8 @@ def user_create(username: str = typer.Option(...), org: str = typer.Option(..., 
                 role: list[str] = typer.Option([], "--role", help="Repeatable"),
                 display_name: Optional[str] = typer.Option(None),
                 password: Optional[str] = typer.Option(None, help="Default: prompt (or GOVSHARE_NEW_PASSWORD)"),
+                id_number: Optional[str] = typer.Option(None, help="A citizen account's ID number (role citizen; "
+                                                        "kept only as a keyed hash)"),
                 as_json: bool = typer.Option(False, "--json")):
     """Create a console user with roles (separation of duties is enforced)."""
     from govshare.core.database import session_scope
@@ -166,7 +177,7 @@ def user_create(username: str = typer.Option(...), org: str = typer.Option(..., 
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
     with _reported(as_json):
         data = UserCreate(username=username, display_name=display_name or username, org_code=org,
-                          password=password, roles=role)
+                          password=password, roles=role, id_number=id_number)
         with session_scope() as session:
             user = service.create_user(session, data)
             out = {"id": user.id, "username": user.username, "org_id": user.org_id, "roles": sorted(user.roles)}
@@ -698,6 +709,129 @@ def exchange_changes(entry: str = typer.Argument(..., help="Entry id or code"),
     lines = [f"{c['seq']}  {c['op']}  {c['key']}" + (f"  {json.dumps(c['record'], ensure_ascii=False)}"
                                                       if c["record"] is not None else "") for c in out["changes"]]
     _emit_plain(out, as_json, "\n".join([*lines, f"next_cursor={out['next_cursor']}"]))
+
+
+# ---- ledger -------------------------------------------------------------------------------------------
+
+def _key_texts(key_file: Optional[Path]) -> list[str]:
+    return [line.strip() for line in key_file.read_text().splitlines() if line.strip()] if key_file else []
+
+
+@ledger_app.command("integrate")
+def ledger_integrate(as_json: bool = typer.Option(False, "--json")):
+    """Integrate every sequenced event now and sign a checkpoint (the servers do this every second)."""
+    from govshare.ledger.integrator import integrate_all
+    size = integrate_all()
+    _emit({"tree_size": size}, as_json, f"integrated: {size} leaves")
+
+
+@ledger_app.command("checkpoint")
+def ledger_checkpoint():
+    """Print the latest signed checkpoint (save it: `ledger verify --from-checkpoint` checks it later)."""
+    from govshare.core.database import session_scope
+    from govshare.ledger import service
+    with _reported(False), session_scope(read_only=True) as session:
+        note = service.latest_checkpoint(session).note
+    sys.stdout.write(note)
+
+
+@ledger_app.command("public-key")
+def ledger_public_key(as_json: bool = typer.Option(False, "--json")):
+    """The verifier keys (current first), one per line: what `verify-receipt --key` takes."""
+    from govshare.core.database import session_scope
+    from govshare.ledger import keys
+    with session_scope() as session:
+        keys.publish(session)
+        rows = [{"key_id": k.key_id, "verifier_key": k.verifier_key, "retired_at": k.retired_at}
+                for k in keys.verifier_keys(session)]
+    _emit_plain(rows, as_json, "\n".join(r["verifier_key"] for r in rows))
+
+
+@ledger_app.command("rotate-key")
+def ledger_rotate_key(as_json: bool = typer.Option(False, "--json")):
+    """Replace the signing key; the old public key stays listed, so old signatures still verify."""
+    from govshare.core.database import session_scope
+    from govshare.ledger import keys
+    with session_scope() as session:
+        old, new = keys.rotate(session)
+        out = {"retired": old.verifier_key, "current": new.verifier_key}
+    _emit_plain(out, as_json, f"retired: {out['retired']}\ncurrent: {out['current']}")
+
+
+@ledger_app.command("verify")
+def ledger_verify(from_checkpoint: Optional[Path] = typer.Option(
+                      None, "--from-checkpoint", help="A checkpoint saved earlier: check the log still extends it"),
+                  key_file: Optional[Path] = typer.Option(None, "--key", help="Extra verifier keys, one per line"),
+                  as_json: bool = typer.Option(False, "--json")):
+    """Recompute the whole tree from the stored leaves and check every node, checkpoint and signature.
+    Exit code 1 and the first bad index when anything was modified, deleted, inserted or reordered."""
+    from govshare.ledger import verify
+    extra = _key_texts(key_file)
+    if from_checkpoint is not None:
+        report = verify.verify_from_checkpoint(from_checkpoint.read_text(), extra_keys=extra)
+    else:
+        report = verify.verify_log(extra_keys=extra)
+    out = report.to_dict()
+    if report.ok:
+        text = (f"ok: {report.leaves} leaves, {report.integrated} integrated under {report.checkpoints} "
+                "checkpoints; every node and signature checks out")
+    else:
+        text = "\n".join([f"FAILED: first bad index {report.first_bad_index}"]
+                         + [f"  {p['kind']}: {p['message']}" for p in report.problems])
+    _emit_plain(out, as_json, text)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@ledger_app.command("verify-receipt")
+def ledger_verify_receipt(receipt_file: Path = typer.Argument(..., help="The GovShare-Receipt header value "
+                                                                         "(or its JSON) in a file"),
+                          key_file: Optional[Path] = typer.Option(None, "--key", help="Verifier keys, one per line: "
+                                                                  "offline, no database needed"),
+                          as_json: bool = typer.Option(False, "--json")):
+    """Check a receipt against the published key; with the platform's database at hand, also that the
+    leaf is stored and, once integrated, its inclusion proof in the latest checkpoint."""
+    from govshare.ledger import receipts
+    keys = _key_texts(key_file)
+    try:
+        out = receipts.check(receipt_file.read_text(), keys)
+    except receipts.ReceiptError as exc:
+        _emit_plain({"ok": False, "error": str(exc)}, as_json, f"INVALID: {exc}")
+        raise typer.Exit(1) from None
+    text = [f"ok: leaf {out['seq']} promised by {out['origin']} for inclusion by {out['include_by']}"]
+    if out.get("included") is not None:
+        text.append(f"included in the checkpoint of {out['tree_size']} leaves: proof verified"
+                    if out["included"] else f"not yet integrated (tree size {out['tree_size']})")
+    _emit_plain(out, as_json, "\n".join(text))
+    if out.get("included") is False and out.get("overdue"):
+        raise typer.Exit(1)
+
+
+@monitor_app.command("run")
+def monitor_run(as_json: bool = typer.Option(False, "--json")):
+    """Run the monitoring rules over the calls since the last pass (the scheduler does this every round)."""
+    from govshare.core.database import session_scope
+    from govshare.ledger import monitoring
+    with session_scope() as session:
+        alerts = monitoring.run_rules(session)
+        out = [{"id": a.id, "rule": a.rule, "provider_org_id": a.provider_org_id, "count": a.count,
+                "detail": a.detail} for a in alerts]
+    _emit_plain(out, as_json, "\n".join(f"{a['id']}  {a['rule']}  {a['detail']}" for a in out) or "no alert")
+
+
+@monitor_app.command("alerts")
+def monitor_alerts(as_user: str = typer.Option(..., "--as", help=AS_HELP),
+                   all_alerts: bool = typer.Option(False, "--all", help="Acknowledged ones too"),
+                   as_json: bool = typer.Option(False, "--json")):
+    """The alerts about your department's data (security officers)."""
+    from govshare.core.database import session_scope
+    from govshare.ledger import monitoring
+    from govshare.ledger.schemas import AlertRead
+    with _reported(as_json), session_scope(read_only=True) as session:
+        rows, _ = monitoring.list_alerts(session, _as_user(session, as_user), not all_alerts, 200, 0)
+        out = [AlertRead.model_validate(r).model_dump(mode="json") for r in rows]
+    _emit_plain(out, as_json, "\n".join(f"{a['created_at']}  {a['rule']}  {a['detail']}" for a in out)
+                or "no alert")
 
 
 def _validation_error(exc) -> GovShareError:

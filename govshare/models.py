@@ -4,6 +4,7 @@ from govshare.catalog import models as catalog_models  # noqa: F401
 from govshare.core import epochs, jobs  # noqa: F401
 from govshare.core.database import Base
 from govshare.exchange import models as exchange_models  # noqa: F401
+from govshare.ledger import models as ledger_models  # noqa: F401
 from govshare.mounting import models as mounting_models  # noqa: F401
 from govshare.orgs import models as orgs_models  # noqa: F401
 from govshare.sharing import models as sharing_models  # noqa: F401

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -16,6 +18,8 @@ from govshare.core.database import as_utc, utcnow
 from govshare.core import epochs
 from govshare.core.errors import Conflict, Forbidden, InvalidInput, NotFound, problem
 from govshare.core.security import new_id
+from govshare.ledger import sequencer as ledger
+from govshare.ledger.canonical import canonical
 from govshare.orgs import service as orgs
 from govshare.orgs.models import Organization
 from govshare.orgs.roles import Role, Scope
@@ -162,6 +166,14 @@ def diff_snapshots(old: dict, new: dict) -> list[dict]:
     return changes
 
 
+def log_entry_event(session: Session, kind: str, entry: CatalogEntry, principal: Principal | None, **fields) -> None:
+    """A catalog governance event in the ledger, with the hash of the entry's metadata as it now stands."""
+    ledger.record(session, kind, provider_org_id=entry.provider_org_id, entry_id=entry.id, code=entry.code,
+                  version=entry.version, status=entry.status,
+                  metadata=hashlib.sha256(canonical(json.loads(json.dumps(snapshot(entry), default=str)))).hexdigest(),
+                  actor=principal.id if principal else None, **fields)
+
+
 def entry_changed(session: Session, entry: CatalogEntry) -> None:
     """Call after any change of an entry's text, status, items or mount state: refreshes its search
     document and tells every server process's exchange cache (the access epoch) to re-read it."""
@@ -218,6 +230,7 @@ def create_entry(session: Session, data: EntryCreate, principal: Principal) -> C
     session.flush()
     session.refresh(entry, ["provider"])
     entry_changed(session, entry)
+    log_entry_event(session, "entry.created", entry, principal)
     return entry
 
 
@@ -251,6 +264,7 @@ def update_entry(session: Session, entry_id: str, data: EntryUpdate, principal: 
         _record_version(session, entry, previous, principal, data.note)
     session.flush()
     entry_changed(session, entry)
+    log_entry_event(session, "entry.changed", entry, principal, note=data.note)
     return entry
 
 
@@ -306,6 +320,7 @@ def publish_entry(session: Session, entry_id: str, principal: Principal, note: s
     session.flush()
     _record_version(session, entry, previous, principal, note)
     entry_changed(session, entry)
+    log_entry_event(session, "entry.published", entry, principal, note=note)
     return entry
 
 
@@ -324,6 +339,7 @@ def withdraw_entry(session: Session, entry_id: str, principal: Principal, reason
     session.flush()
     _record_version(session, entry, previous, principal, reason)
     entry_changed(session, entry)
+    log_entry_event(session, "entry.withdrawn", entry, principal, reason=reason)
     return entry
 
 

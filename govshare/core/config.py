@@ -48,6 +48,27 @@ class Settings(BaseSettings):
     nats_url: str | None = Field(default=None, description="NATS JetStream for the change-feed relay.")
     nats_subject_prefix: str = "govshare.feed"
 
+    # Ledger
+    ledger_origin: str = Field(default="govshare.local/ledger", pattern=r"^[^\s+]+$",
+                               description="The log's name: first line of every checkpoint, and the key's name.")
+    ledger_key: str | None = Field(default=None, description="Signing key (sumdb note form). Default: generated "
+                                   "once into data_dir/ledger.key; every process of one platform must share it.")
+    ledger_interval_seconds: float = Field(default=1.0, gt=0, description="How often the integrator signs a "
+                                           "checkpoint over the newly sequenced events.")
+    ledger_max_delay_seconds: int = Field(default=60, ge=1, description="Receipts promise inclusion within this "
+                                          "many seconds.")
+
+    # Monitoring rules (事中监控): alerts to the provider's security officer
+    monitor_working_hours: str = Field(default="08:00-18:00", pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$",
+                                       description="Calls outside these hours (China time) or on non-working days "
+                                       "raise an alert.")
+    monitor_volume_factor: float = Field(default=5.0, gt=1, description="An hour's calls above this many times the "
+                                         "consumer's own hourly average of the past 7 days raise an alert…")
+    monitor_volume_min_calls: int = Field(default=200, ge=1, description="…once they are at least this many.")
+    monitor_subjects_window_minutes: int = Field(default=10, ge=1)
+    monitor_distinct_subjects: int = Field(default=300, ge=1, description="Distinct people looked up by one client "
+                                           "within the window that raise an alert.")
+
     @field_validator("holidays", "extra_workdays")
     @classmethod
     def _iso_dates(cls, value: str) -> str:

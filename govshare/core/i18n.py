@@ -239,6 +239,12 @@ VOCABULARIES: dict[str, dict[str, str]] = {
         "succeeded": N_("Succeeded"),
         "failed": N_("Failed"),
     },
+    "alert_rule": {
+        "off_hours": N_("Calls outside working hours"),
+        "after_revocation": N_("Calls after revocation"),
+        "many_subjects": N_("Many people looked up"),
+        "volume_spike": N_("Call volume far above usual"),
+    },
     "load_source": {
         "upload": N_("File upload"),
         "database": N_("Database pull"),
@@ -250,6 +256,7 @@ VOCABULARIES: dict[str, dict[str, str]] = {
         "consumer": N_("Data consumer"),
         "security_officer": N_("Security officer"),
         "auditor": N_("Auditor"),
+        "citizen": N_("Citizen"),
     },
     "org_level": {
         "national": N_("National"),

@@ -51,6 +51,12 @@ def keyed_hash(value: str, purpose: str) -> str:
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
 
 
+def subject_hash(value: str) -> str:
+    """Who a call or event is about, never in clear: a keyed hash of the identifier (ID number, credit
+    code…), the same for the exchange's audit, the ledger, the auditor's trace and the citizen's record."""
+    return keyed_hash(value.strip().upper(), "exchange-subject")
+
+
 def issue_token(subject: str, claims: dict[str, Any], ttl_seconds: int | None = None) -> tuple[str, int]:
     settings = get_settings()
     ttl = ttl_seconds or settings.token_ttl_seconds

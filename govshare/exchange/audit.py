@@ -1,9 +1,12 @@
-"""Group commit of audit records: durable before the response, without a commit per request.
+"""Group commit of audit records and their ledger leaves: durable before the response, without a
+commit per request.
 
 Requests hand their record to one writer thread per process and wait; the writer takes whatever
 has queued up, writes it in one transaction and wakes those requests (HARD-PARTS: the database's
 own log does the same). Under load, batches grow by themselves; alone, a record waits for one
 commit. If the write fails, every waiting request fails: no data leaves without its record.
+The same transaction sequences the calls' ledger leaves (`ledger.sequencer`), and one signature
+per batch gives every call its receipt (the future's result).
 
 A record submitted from an event loop gets an asyncio future, and the writer wakes each loop once
 per batch (one `call_soon_threadsafe` for all its waiters, not one per request); other callers
@@ -25,13 +28,15 @@ from sqlalchemy.engine import Engine
 
 from govshare.core.config import get_settings
 from govshare.core.database import get_engine, utcnow
+from govshare.ledger import sequencer
+from govshare.ledger.sequencer import Event, Receipt
 
 log = logging.getLogger("govshare.audit")
 MAX_BATCH = 5000
 
 
 COLUMNS = ("at", "provider_org_id", "consumer_org_id", "client_id", "entry_id", "grant_id", "method", "purpose",
-           "subject_hash", "row_count", "outcome", "status_code")
+           "subject_hash", "row_count", "outcome", "status_code", "ledger_seq")
 _SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores DateTime on SQLite
 
 
@@ -48,19 +53,23 @@ class AuditWriter:
     def __init__(self, engine: Engine):
         self.engine = engine
         self.sqlite = engine.dialect.name == "sqlite"
-        self._queue: queue.SimpleQueue[tuple[tuple, Future | asyncio.Future]] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[tuple, Event | None, Future | asyncio.Future]] = queue.SimpleQueue()
         self._conn = None
         self._thread = threading.Thread(target=self._run, name="govshare-audit", daemon=True)
         self._thread.start()
 
-    def submit(self, record: dict) -> Future | asyncio.Future:
-        at = record.pop("at", None) or utcnow()
-        row = (at.strftime(_SQLITE_TIME) if self.sqlite else at, *(record.get(c) for c in COLUMNS[1:]))
+    def submit(self, record: dict | None, leaf: Event | None = None) -> Future | asyncio.Future:
+        """Queue an exchange call record and/or a ledger event; the future's result is the event's
+        receipt (None without an event) once both are durable."""
+        row = None
+        if record is not None:
+            at = record.pop("at", None) or (leaf.at if leaf else utcnow())
+            row = (at.strftime(_SQLITE_TIME) if self.sqlite else at, *(record.get(c) for c in COLUMNS[1:-1]))
         try:
             future: Future | asyncio.Future = asyncio.get_running_loop().create_future()
         except RuntimeError:  # not on an event loop
             future = Future()
-        self._queue.put((row, future))
+        self._queue.put((row, leaf, future))
         return future
 
     def _run(self) -> None:
@@ -79,14 +88,15 @@ class AuditWriter:
                     batch.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
+            futures = [future for _, _, future in batch]
             try:
-                self._write([row for row, _ in batch])
+                receipts = self._write(batch)
             except BaseException as exc:  # noqa: BLE001 - every waiter must hear about it
                 log.error("audit write of %d records failed: %s", len(batch), exc.__class__.__name__)
                 self._close()
-                _settle([future for _, future in batch], exc)
+                _settle(futures, None, exc)
                 continue
-            _settle([future for _, future in batch], None)
+            _settle(futures, receipts, None)
 
     def _connection(self):
         if self._conn is None:
@@ -109,14 +119,38 @@ class AuditWriter:
                 pass
             self._conn = None
 
-    def _write(self, rows: list[tuple]) -> None:
+    def _write(self, batch: list[tuple]) -> list[Receipt | None]:
+        """Write the batch in one transaction; one receipt (or None) per item, in order."""
         conn = self._connection()
+        events = [leaf for _, leaf, _ in batch if leaf is not None]
         if not self.sqlite:
-            placeholders = ", ".join(["%s"] * len(COLUMNS))
             with conn.cursor() as cur:
-                cur.executemany(f"INSERT INTO exchange_calls ({', '.join(COLUMNS)}) VALUES ({placeholders})", rows)
+                first = self._insert(cur.execute, cur.executemany, "%s", batch, events)
             conn.commit()
-            return
+        else:
+            first = self._sqlite_transaction(conn, batch, events)
+        if not events:
+            return [None] * len(batch)
+        receipts = iter(sequencer.sign_batch(first, [e.leaf_hash for e in events]))
+        return [next(receipts) if leaf is not None else None for _, leaf, _ in batch]
+
+    def _insert(self, execute, executemany, mark: str, batch: list[tuple], events: list[Event]) -> int:
+        """The batch's inserts; returns the first sequence number of its events."""
+        first = sequencer.take_numbers(execute, mark, len(events)) if events else 0
+        seqs = iter(range(first, first + len(events)))
+        rows = []
+        for row, leaf, _ in batch:
+            seq = next(seqs) if leaf is not None else None
+            if row is not None:
+                rows.append((*row, seq))
+        if events:
+            executemany(sequencer.insert_sql(mark), [e.row(first + i, self.sqlite) for i, e in enumerate(events)])
+        if rows:
+            executemany(f"INSERT INTO exchange_calls ({', '.join(COLUMNS)}) "
+                        f"VALUES ({', '.join([mark] * len(COLUMNS))})", rows)
+        return first
+
+    def _sqlite_transaction(self, conn, batch: list[tuple], events: list[Event]) -> int:
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -127,9 +161,9 @@ class AuditWriter:
                     raise
                 time.sleep(0.0003)
         try:
-            conn.executemany(f"INSERT INTO exchange_calls ({', '.join(COLUMNS)}) "
-                             f"VALUES ({', '.join('?' * len(COLUMNS))})", rows)
+            first = self._insert(conn.execute, conn.executemany, "?", batch, events)
             conn.execute("COMMIT")
+            return first
         except BaseException:
             conn.execute("ROLLBACK")
             raise
@@ -157,13 +191,14 @@ def _start_checkpointer(path: str) -> None:
     threading.Thread(target=run, name="govshare-wal-checkpoint", daemon=True).start()
 
 
-def _settle(futures: list, error: BaseException | None) -> None:
-    by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Future]] = {}
-    for future in futures:
+def _settle(futures: list, results: list | None, error: BaseException | None) -> None:
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future, object]]] = {}
+    for i, future in enumerate(futures):
+        result = results[i] if results else None
         if isinstance(future, asyncio.Future):
-            by_loop.setdefault(future.get_loop(), []).append(future)
+            by_loop.setdefault(future.get_loop(), []).append((future, result))
         elif error is None:
-            future.set_result(None)
+            future.set_result(result)
         else:
             future.set_exception(error)
     for loop, waiting in by_loop.items():
@@ -173,11 +208,11 @@ def _settle(futures: list, error: BaseException | None) -> None:
             pass
 
 
-def _settle_on_loop(futures: list[asyncio.Future], error: BaseException | None) -> None:
-    for future in futures:
+def _settle_on_loop(waiting: list[tuple[asyncio.Future, object]], error: BaseException | None) -> None:
+    for future, result in waiting:
         if not future.done():
             if error is None:
-                future.set_result(None)
+                future.set_result(result)
             else:
                 future.set_exception(error)
 
@@ -197,5 +232,11 @@ def writer() -> AuditWriter:
         return found
 
 
-def record(**fields) -> Future | asyncio.Future:
-    return writer().submit(fields)
+def record(leaf: Event | None = None, **fields) -> Future | asyncio.Future:
+    """Queue an exchange call's record (`fields`) with its ledger event; the future gives the receipt."""
+    return writer().submit(fields or None, leaf)
+
+
+def log_event(leaf: Event) -> Future | asyncio.Future:
+    """Sequence a ledger event outside any business transaction (e.g. an export's completion)."""
+    return writer().submit(None, leaf)

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from govshare.core.database import get_engine
 from govshare.exchange import service
+from govshare.ledger.sequencer import RECEIPT_HEADER
 from govshare.orgs.auth import require_client
 
 router = APIRouter(prefix="/api/v1/data", tags=["exchange"])
@@ -36,8 +37,9 @@ def _reading():
             yield conn.execution_options(read_only=True)
 
 
-def _json(body, headers: dict | None = None) -> Response:
-    return Response(service.dumps(body), media_type="application/json", headers=headers)
+def _answer(outcome: service.Outcome, headers: dict | None = None) -> Response:
+    """The answer exactly as hashed into the call's ledger leaf, with the call's receipt."""
+    return Response(outcome.content, media_type="application/json", headers={**outcome.headers, **(headers or {})})
 
 
 @router.get("/{entry_id}/records", summary="Look up rows by key")
@@ -50,7 +52,8 @@ async def lookup(entry_id: str, request: Request,
     principal = require_client(request)
     with _reading() as conn:
         outcome = service.lookup(conn, principal, entry_id, dict(request.query_params))
-    return _json(await outcome.wait_async())
+    await outcome.wait_async()
+    return _answer(outcome)
 
 
 @router.post("/{entry_id}/verify", summary="Yes/no verification (核验)")
@@ -59,7 +62,8 @@ async def verify(entry_id: str, body: VerifyBody, request: Request):
     principal = require_client(request)
     with _reading() as conn:
         outcome = service.verify(conn, principal, entry_id, body.match)
-    return _json(await outcome.wait_async())
+    await outcome.wait_async()
+    return _answer(outcome)
 
 
 @router.get("/{entry_id}/changes", summary="Change feed")
@@ -73,16 +77,19 @@ async def changes(entry_id: str, request: Request, cursor: str | None = Query(No
         outcome = service.changes(conn, principal, entry_id, cursor, limit)
     body = await outcome.wait_async()
     # The next cursor in a header too: a consumer can ask for the next page before parsing this one.
-    return _json(body, {"GovShare-Next-Cursor": body["next_cursor"]})
+    return _answer(outcome, {"GovShare-Next-Cursor": body["next_cursor"]})
 
 
 @router.get("/{entry_id}/export", summary="Bulk export",
             responses={200: {"content": {t: {} for t in service.EXPORT_FORMATS.values()}}})
 def export(entry_id: str, request: Request, format: str = Query("csv", description="csv, jsonl, parquet or xlsx")):
     """The granted items of every row in the grant's region, masked, streamed from one snapshot.
-    Headers: `GovShare-Feed-Cursor` (follow the change feed from there), `GovShare-Row-Count`."""
+    Headers: `GovShare-Feed-Cursor` (follow the change feed from there), `GovShare-Row-Count`,
+    `GovShare-Receipt`. When the stream ends, the ledger logs the hash of the bytes sent."""
     principal = require_client(request)
     started = service.export(get_engine(), principal, entry_id, format)
     headers = {"Content-Disposition": f'attachment; filename="{started.filename}"',
                "GovShare-Feed-Cursor": str(started.cursor), "GovShare-Row-Count": str(started.rows)}
+    if started.receipt is not None:
+        headers[RECEIPT_HEADER] = started.receipt.header()
     return StreamingResponse(started.chunks, media_type=started.media_type, headers=headers)

@@ -31,6 +31,7 @@ class ExchangeCall(Base):
     row_count: Mapped[int] = mapped_column(Integer, default=0)
     outcome: Mapped[str] = mapped_column(String(32))  # ok | not_found | a denial reason | rate_limited
     status_code: Mapped[int] = mapped_column(Integer)
+    ledger_seq: Mapped[int | None] = mapped_column(BigInteger)  # the call's leaf in the ledger
 
     __table_args__ = (
         Index("ix_exchange_calls_entry_at", "entry_id", "at"),

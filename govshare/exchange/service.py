@@ -9,6 +9,7 @@ leaves, so a call without its record never returns data.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import io
 import os
 import tempfile
@@ -32,9 +33,11 @@ from govshare.core.config import get_settings
 from govshare.core.database import driver_cursor, driver_row, driver_rows, utcnow
 from govshare.core.errors import GovShareError, InvalidInput, RateLimited
 from govshare.core.ratelimit import limiter
-from govshare.core.security import keyed_hash
+from govshare.core.security import subject_hash as subject_of
 from govshare.exchange import audit
 from govshare.exchange.policy import GrantPolicy, authorize, entry_of, row_tokens
+from govshare.ledger.canonical import canonical
+from govshare.ledger.sequencer import RECEIPT_HEADER, Receipt, make_event
 from govshare.mounting import store
 from govshare.orgs.service import Principal
 
@@ -42,54 +45,97 @@ EXPORT_FORMATS = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjs
                   "parquet": "application/vnd.apache.parquet",
                   "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 XLSX_MAX_ROWS = 1_048_575  # the sheet's limit, less the header
-SUBJECT_PURPOSE = "exchange-subject"
 ROW_TOKEN = "_key"
 
 
 @dataclass
 class Outcome:
-    """A call's answer (or error) and its audit record; the record must be durable before either."""
+    """A call's answer (or error) and its audit record; the record must be durable before either.
+
+    `content` is the answer as sent (its hash is in the call's ledger leaf); after the wait,
+    `receipt` is the ledger's signed receipt for the call (also attached to an error's headers)."""
 
     audit: Future | asyncio.Future  # asyncio's when the call was made on an event loop
     body: object = None
     error: GovShareError | None = None
+    content: bytes | None = None
+    salt: str | None = None
+    receipt: Receipt | None = None
+
+    def _settled(self, receipt: Receipt | None):
+        if receipt is not None:
+            receipt.salt = self.salt
+            self.receipt = receipt
+        if self.error is not None:
+            if receipt is not None:
+                self.error.headers = {**(self.error.headers or {}), RECEIPT_HEADER: receipt.header()}
+            raise self.error
+        return self.body
 
     def wait(self, timeout: float = 30.0):
         if isinstance(self.audit, asyncio.Future):
             raise RuntimeError("a call made on an event loop is awaited: use wait_async()")
-        self.audit.result(timeout)
-        if self.error is not None:
-            raise self.error
-        return self.body
+        return self._settled(self.audit.result(timeout))
 
     async def wait_async(self):
-        await (self.audit if isinstance(self.audit, asyncio.Future) else asyncio.wrap_future(self.audit))
-        if self.error is not None:
-            raise self.error
-        return self.body
+        return self._settled(await (self.audit if isinstance(self.audit, asyncio.Future)
+                                     else asyncio.wrap_future(self.audit)))
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {RECEIPT_HEADER: self.receipt.header()} if self.receipt else {}
+
+
+def _salted(salt: bytes, data: bytes) -> str:
+    return hashlib.sha256(salt + data).hexdigest()
 
 
 def _record(principal: Principal, entry_id: str, method: str, grant: GrantPolicy | None, status: int,
-            outcome: str, rows: int = 0, subject: str | None = None) -> Future:
+            outcome: str, rows: int = 0, subject: str | None = None, request: dict | None = None,
+            content: bytes | None = None, salt: bytes = b"") -> Future:
+    """The call's audit row and ledger leaf. The leaf holds the subject as a keyed hash and the request
+    and response only as hashes salted per call (the salt goes to the caller in the receipt), so
+    neither an ID number nor a yes/no answer can be recovered from the log by guessing."""
     entry = grant.entry if grant else entry_of(principal, entry_id)
+    provider = entry.provider_org_id if entry else None
+    subject_hash = subject_of(subject) if subject else None
+    grant_id = grant.grant_id if grant else None
+    purpose = grant.purpose if grant else None
+    leaf = make_event(
+        f"exchange.{method}", subject_hash=subject_hash, consumer_org_id=principal.org_id, provider_org_id=provider,
+        entry_id=entry_id[:32], grant_id=grant_id, client=principal.id, purpose=purpose, outcome=outcome,
+        status=status, rows=rows, request=_salted(salt, canonical(request or {})),
+        response=_salted(salt, content) if content is not None else None)
     return audit.record(
-        provider_org_id=entry.provider_org_id if entry else None, consumer_org_id=principal.org_id,
-        client_id=principal.id, entry_id=entry_id[:32], grant_id=grant.grant_id if grant else None, method=method,
-        purpose=grant.purpose if grant else None, subject_hash=keyed_hash(subject, SUBJECT_PURPOSE) if subject else None,
+        leaf, at=leaf.at, provider_org_id=provider, consumer_org_id=principal.org_id, client_id=principal.id,
+        entry_id=entry_id[:32], grant_id=grant_id, method=method, purpose=purpose, subject_hash=subject_hash,
         row_count=rows, outcome=outcome, status_code=status)
 
 
-def _governed(principal: Principal, entry_id: str, method: str, work: Callable[[], tuple[object, GrantPolicy, int,
-                                                                                         str | None]]) -> Outcome:
-    """Run `work` (returns body, grant, row count, subject) and audit whatever happens."""
+def _governed(principal: Principal, entry_id: str, method: str, request: dict,
+              work: Callable[[], tuple[object, GrantPolicy, int, str | None]], keyed_by: dict | None = None) -> Outcome:
+    """Run `work` (returns body, grant, row count, subject) and audit whatever happens. `keyed_by` (the
+    request's item → value) names the subject of a refused call too: the person whose data was asked for."""
+    salt = os.urandom(16)
     try:
         body, grant, rows, subject = work()
     except GovShareError as exc:
         grant = getattr(exc, "grant", None)
-        return Outcome(_record(principal, entry_id, method, grant, exc.status_code, exc.code,
-                               subject=getattr(exc, "subject", None)), error=exc)
-    return Outcome(_record(principal, entry_id, method, grant, 200, "ok" if rows else "not_found", rows, subject),
-                   body=body)
+        subject = getattr(exc, "subject", None) or (_asked_key(principal, entry_id, keyed_by) if keyed_by else None)
+        return Outcome(_record(principal, entry_id, method, grant, exc.status_code, exc.code, subject=subject,
+                               request=request, salt=salt), error=exc, salt=salt.hex())
+    content = dumps(body) if body is not None else None
+    return Outcome(_record(principal, entry_id, method, grant, 200, "ok" if rows else "not_found", rows, subject,
+                           request, content, salt), body=body, content=content, salt=salt.hex())
+
+
+def _asked_key(principal: Principal, entry_id: str, given: dict) -> str | None:
+    """The key value a refused call asked for, when the entry's key items are known and all given."""
+    entry = entry_of(principal, entry_id)
+    if entry is None or not all(s.name in given for s in entry.key_items):
+        return None
+    parts = [str(given[s.name]) for s in entry.key_items]
+    return parts[0] if len(parts) == 1 else store.KEY_SEPARATOR.join(parts)
 
 
 def _check_rate(grant: GrantPolicy, principal: Principal) -> None:
@@ -170,7 +216,7 @@ def lookup(conn: Connection, principal: Principal, entry_id: str, query: dict[st
                 records = [{k: v for k, v in r.items() if k in fields} for r in records]
         return {"records": records}, grant, len(records), value
 
-    return _governed(principal, entry_id, "lookup", work)
+    return _governed(principal, entry_id, "lookup", {"query": query}, work, keyed_by=query)
 
 
 # ---- verify ----------------------------------------------------------------------------------------
@@ -243,7 +289,7 @@ def verify(conn: Connection, principal: Principal, entry_id: str, match: dict, n
             _stored_text(_py_value(entry.spec(n)), v) == wanted[n] for n, v in zip(names, row))
         return {"result": result}, grant, 1 if result else 0, key
 
-    return _governed(principal, entry_id, "verify", work)
+    return _governed(principal, entry_id, "verify", {"match": match}, work, keyed_by=match)
 
 
 # ---- change feed ------------------------------------------------------------------------------------
@@ -299,7 +345,7 @@ def changes(conn: Connection, principal: Principal, entry_id: str, cursor: str |
                for (seq, op, _, record), token in zip(kept, tokens)]
         return {"changes": out, "next_cursor": str(last)}, grant, len(out), None
 
-    return _governed(principal, entry_id, "feed", work)
+    return _governed(principal, entry_id, "feed", {"cursor": cursor, "limit": limit}, work)
 
 
 def _current_rows(conn: Connection, grant: GrantPolicy, after: int, last: int) -> list[tuple]:
@@ -361,6 +407,7 @@ class Export:
     cursor: int
     rows: int
     chunks: Iterator[bytes]
+    receipt: Receipt | None = None
 
 
 def export(engine: Engine, principal: Principal, entry_id: str, fmt: str, now: datetime | None = None) -> Export:
@@ -396,13 +443,34 @@ def export(engine: Engine, principal: Principal, entry_id: str, fmt: str, now: d
             state.update(grant=grant, cursor=cursor, count=count, region=region, params=params)
             return None, grant, count, None
 
-        _governed(principal, entry_id, "export", work).wait()
+        outcome = _governed(principal, entry_id, "export", {"format": fmt}, work)
+        outcome.wait()
     except BaseException:
         conn.close()
         raise
     grant = state["grant"]
+    chunks = _stream(conn, grant, fmt, state["region"], state["params"])
     return Export(filename=f"{entry_id}.{fmt}", media_type=EXPORT_FORMATS[fmt], cursor=state["cursor"],
-                  rows=state["count"], chunks=_stream(conn, grant, fmt, state["region"], state["params"]))
+                  rows=state["count"], chunks=_hashed(chunks, principal, grant, outcome), receipt=outcome.receipt)
+
+
+def _hashed(chunks: Iterator[bytes], principal: Principal, grant: GrantPolicy, started: Outcome) -> Iterator[bytes]:
+    """The export's bytes as they stream; at the end, a ledger event with their (salted) hash, linked to
+    the export call's leaf. A stream the client abandons logs how far it got."""
+    digest = hashlib.sha256(bytes.fromhex(started.salt))
+    size, complete = 0, False
+    try:
+        for chunk in chunks:
+            digest.update(chunk)
+            size += len(chunk)
+            yield chunk
+        complete = True
+    finally:
+        audit.log_event(make_event(
+            "exchange.export.completed" if complete else "exchange.export.aborted",
+            consumer_org_id=principal.org_id, provider_org_id=grant.entry.provider_org_id,
+            entry_id=grant.entry.id, grant_id=grant.grant_id, client=principal.id,
+            call=started.receipt.seq if started.receipt else None, bytes=size, response=digest.hexdigest()))
 
 
 # Exports read rows as text, not as one Python object per value: SQLite hands back one string per

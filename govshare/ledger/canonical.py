@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 _SAFE_INT = 2**53
 
@@ -32,15 +33,23 @@ def _encode(value) -> str:
     if isinstance(value, float):
         return _number(value)
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return _string(value)
     if isinstance(value, dict):
         if not all(isinstance(k, str) for k in value):
             raise TypeError("object keys must be strings")
         items = sorted(value.items(), key=lambda kv: kv[0].encode("utf-16-be"))
-        return "{" + ",".join(f"{json.dumps(k, ensure_ascii=False)}:{_encode(v)}" for k, v in items) + "}"
+        return "{" + ",".join(f"{_string(k)}:{_encode(v)}" for k, v in items) + "}"
     if isinstance(value, (list, tuple)):
         return "[" + ",".join(_encode(v) for v in value) + "]"
     raise TypeError(f"{type(value).__name__} has no canonical JSON form")
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _string(value: str) -> str:
+    # A lone surrogate (JSON allows "\\ud800") cannot be UTF-8: escaped, as JSON.stringify does.
+    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(value, ensure_ascii=False))
 
 
 def _number(value: float) -> str:
@@ -69,3 +78,19 @@ def _number(value: float) -> str:
     e = n - 1
     exp_text = f"e{'+' if e >= 0 else '-'}{abs(e)}"
     return sign + (s if k == 1 else s[0] + "." + s[1:]) + exp_text
+
+
+_FLAT_TYPES = (str, int, type(None))
+
+
+def canonical_flat(value: dict) -> bytes:
+    """`canonical` for the hot path's events: one level of ASCII keys, values str / int / None / bool.
+    For those, json's sorted output is the same bytes (code-point order of ASCII keys is UTF-16 order;
+    the escapes are the same); anything else goes through the general encoder."""
+    for k, v in value.items():
+        if not k.isascii() or not isinstance(v, _FLAT_TYPES) or (type(v) is int and abs(v) >= _SAFE_INT):
+            return canonical(value)
+    try:
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return canonical(value)

@@ -119,3 +119,27 @@ def verify_consistency(old_size: int, new_size: int, proof: Sequence[bytes], old
         fn >>= 1
         sn >>= 1
     return sn == 0 and fr == old_root and sr == new_root
+
+
+def levels(hashes: Sequence[bytes]) -> list[list[bytes]]:
+    """Every level of the tree over `hashes`, leaves first (a lone last node moves up unchanged)."""
+    out = [list(hashes)]
+    while len(out[-1]) > 1:
+        level = out[-1]
+        paired = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            paired.append(level[-1])
+        out.append(paired)
+    return out
+
+
+def path_from_levels(tree: list[list[bytes]], index: int) -> list[bytes]:
+    """The inclusion proof of leaf `index` read off `levels(...)`: the sibling at each level where
+    there is one (a promoted lone node has none). Same result as `inclusion_proof`, O(log n)."""
+    proof = []
+    for level in tree[:-1]:
+        sibling = index ^ 1
+        if sibling < len(level):
+            proof.append(level[sibling])
+        index >>= 1
+    return proof

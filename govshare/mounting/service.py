@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from govshare.ledger import sequencer as ledger
 from govshare.catalog import service as catalog
 from govshare.catalog.models import CatalogEntry
 from govshare.core.config import get_settings
@@ -165,6 +166,11 @@ def run_recorded_load(entry_pk: str, mode: str, source_kind: str, source: loader
             items = catalog.item_specs(entry)
             outcome = loader.run_load(session, entry, items, mode, source, load_id)
             catalog.entry_changed(session, entry)  # mount state: a search facet, and exchange reads it
+            ledger.record(session, "data.loaded", provider_org_id=entry.provider_org_id, entry_id=entry.id,
+                          load=load_id, mode=mode, source=source_kind, content_sha256=sha256,
+                          inserted=outcome.inserted, updated=outcome.updated, deleted=outcome.deleted,
+                          rows=entry.row_count, last_seq=entry.last_seq,
+                          actor=principal.id if principal else source_kind)
             _fill(record, outcome, info, "succeeded", started)
             session.add(record)
         return record

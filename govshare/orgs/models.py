@@ -37,6 +37,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A citizen account's ID number, as the ledger's keyed hash (never in clear): their data-access record.
+    subject_hash: Mapped[str | None] = mapped_column(String(64), index=True)
 
     org: Mapped[Organization] = relationship(lazy="joined")
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")

@@ -12,6 +12,7 @@ class Role(StrEnum):
     consumer = "consumer"
     security_officer = "security_officer"
     auditor = "auditor"
+    citizen = "citizen"  # a person: sees their own data-access record, nothing else
 
 
 class Level(StrEnum):

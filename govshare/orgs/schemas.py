@@ -36,6 +36,8 @@ class UserCreate(BaseModel):
     org_code: str
     password: str = Field(min_length=10, max_length=128)
     roles: list[Role] = []
+    id_number: str | None = Field(default=None, description="A citizen account's ID number (kept only as a keyed "
+                                  "hash): whose data-access record the account sees.")
 
 
 class UserRead(BaseModel):

@@ -8,11 +8,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from govshare.core import epochs
-from govshare.core.checkdigits import uscc_valid
+from govshare.core.checkdigits import id_number_valid, uscc_valid
 from govshare.core.database import utcnow
-from govshare.core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from govshare.core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized, problem
 from govshare.core.regions import validate_region_code
-from govshare.core.security import hash_secret, issue_token, new_id, new_secret, verify_secret
+from govshare.core.security import hash_secret, issue_token, new_id, new_secret, subject_hash, verify_secret
 from govshare.orgs.models import ApiClient, Organization, User, UserRole
 from govshare.orgs.roles import Role, Scope, conflicting_duties
 from govshare.orgs.schemas import ClientCreate, OrgCreate, UserCreate
@@ -108,10 +108,17 @@ def create_user(session: Session, data: UserCreate) -> User:
     org = get_org_by_code(session, data.org_code)
     roles = {r.value for r in data.roles}
     check_separation_of_duties(roles)
+    if (Role.citizen in roles) != bool(data.id_number) or (Role.citizen in roles and len(roles) > 1):
+        raise InvalidInput("a citizen account has the citizen role only, and an ID number; no other account has one",
+                           details=[problem("id_number", "required with the citizen role, and only with it")])
+    if data.id_number and not id_number_valid(data.id_number.strip().upper()):
+        raise InvalidInput("invalid ID number", details=[problem("id_number", "not a valid ID number (check digit, "
+                                                                              "birth date)")])
     if session.scalar(select(User.id).where(User.username == data.username)):
         raise Conflict(f"username {data.username} is taken", code="user_exists")
     user = User(id=new_id("u"), username=data.username, display_name=data.display_name, org_id=org.id,
-                password_hash=hash_secret(data.password))
+                password_hash=hash_secret(data.password),
+                subject_hash=subject_hash(data.id_number) if data.id_number else None)
     user.role_rows = [UserRole(role=r) for r in sorted(roles)]
     session.add(user)
     session.flush()

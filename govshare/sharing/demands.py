@@ -9,6 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from govshare.ledger import sequencer as ledger
 from govshare.catalog import search
 from govshare.catalog.models import CatalogEntry
 from govshare.catalog.vocab import EntryStatus
@@ -116,6 +117,10 @@ def answer_demand(session: Session, demand_id: str, data: DemandAnswer, principa
     demand.answered_at = now
     demand.status = "answered"
     session.flush()
+    ledger.record(session, "demand.answered", at=now, consumer_org_id=demand.consumer_org_id,
+                  provider_org_id=demand.answered_by_org_id, entry_id=demand.answer_entry_id, demand=demand.id,
+                  answer=demand.answer, promised_by=demand.promised_by.isoformat() if demand.promised_by else None,
+                  note=demand.answer_note, actor=principal.id)
     return demand
 
 

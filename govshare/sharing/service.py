@@ -23,6 +23,8 @@ from govshare.core.errors import Conflict, Forbidden, InvalidInput, NotFound, pr
 from govshare.core.regions import is_within, validate_region_code
 from govshare.core.security import new_id
 from govshare.core.workdays import calendar
+from govshare.ledger import sequencer as ledger
+from govshare.ledger.models import LedgerEntry
 from govshare.orgs.models import ApiClient, Organization
 from govshare.orgs.roles import Role, Scope
 from govshare.orgs.service import Principal
@@ -135,7 +137,16 @@ def file_request(session: Session, data: AccessRequestCreate, principal: Princip
     else:
         _decide(session, req, "refused", "platform (share type none)", now, entry.share_condition)
     session.flush()
+    _log(session, "request.filed", req, principal, at=now, status=req.status, items=",".join(items),
+         methods=",".join(methods), purpose=req.purpose, legal_basis=req.legal_basis)
     return req
+
+
+def _log(session: Session, kind: str, req: AccessRequest, principal: Principal | None, **fields) -> None:
+    """A governance event of an access request or its grant, sequenced with this transaction."""
+    ledger.record(session, kind, consumer_org_id=req.consumer_org_id, provider_org_id=req.provider_org_id,
+                  entry_id=req.entry_id, grant_id=req.grant_id, request=req.id,
+                  actor=principal.id if principal else "platform", **fields)
 
 
 # ---- deciding ------------------------------------------------------------------------------------
@@ -228,9 +239,13 @@ def approve(session: Session, request_id: str, body: ApproveBody, principal: Pri
                            details=[problem("region_code", f"outside {req.region_code}", region_code)])
     _decide(session, req, RequestStatus.approved.value, principal.name or principal.id, now, body.note)
     req.arbitrated = who == "operator"
-    _make_grant(session, req, items, methods, policies, region_item, region_code, duration,
-                body.rate_limit_per_minute, now)
+    grant = _make_grant(session, req, items, methods, policies, region_item, region_code, duration,
+                        body.rate_limit_per_minute, now)
     session.flush()
+    _log(session, "request.arbitrated" if req.arbitrated else "request.approved", req, principal, at=now,
+         decision="approved", items=",".join(items), methods=",".join(methods),
+         masking=",".join(f"{k}={v}" for k, v in sorted(policies.items())), region=region_code,
+         expires=grant.expires_at.isoformat())
     return req
 
 
@@ -242,6 +257,8 @@ def reject(session: Session, request_id: str, body: RejectBody, principal: Princ
     _decide(session, req, RequestStatus.rejected.value, principal.name or principal.id, now, body.reason)
     req.arbitrated = who == "operator"  # for a refused request: the operator upholds the refusal
     session.flush()
+    _log(session, "request.arbitrated" if req.arbitrated else "request.rejected", req, principal, at=now,
+         decision="rejected", reason=body.reason)
     return req
 
 
@@ -252,8 +269,22 @@ def escalate_overdue(session: Session, now: datetime | None = None) -> int:
         AccessRequest.status == RequestStatus.pending.value, AccessRequest.due_at < now).with_for_update(of=AccessRequest)))
     for req in overdue:
         req.status, req.escalated_at = RequestStatus.escalated.value, now
+        _log(session, "request.escalated", req, None, at=now, due=as_utc(req.due_at).isoformat())
     session.flush()
     return len(overdue)
+
+
+def log_expired_grants(session: Session, now: datetime | None = None) -> int:
+    """Log `grant.expired` for every grant that ran out since its last expiry was logged (a grant renewed
+    after expiring is logged again when it runs out again); returns how many."""
+    now = now or utcnow()
+    logged = select(LedgerEntry.seq).where(LedgerEntry.grant_id == Grant.id, LedgerEntry.kind == "grant.expired",
+                                           LedgerEntry.at >= Grant.expires_at)
+    expired = list(session.scalars(select(Grant).where(Grant.expires_at < now, Grant.revoked_at.is_(None),
+                                                       ~logged.exists())))
+    for grant in expired:
+        _log_grant(session, "grant.expired", grant, None, at=now, expires=as_utc(grant.expires_at).isoformat())
+    return len(expired)
 
 
 def list_requests(session: Session, principal: Principal, view: str, status: str | None, limit: int, offset: int,
@@ -374,7 +405,14 @@ def revoke_grant(session: Session, grant_id: str, body: RevokeBody, principal: P
     grant.revoked_at, grant.revoked_by, grant.revoke_reason = now, principal.name or principal.id, body.reason
     epochs.bump(session, epochs.ACCESS)
     session.flush()
+    _log_grant(session, "grant.revoked", grant, principal, at=now, reason=body.reason)
     return grant
+
+
+def _log_grant(session: Session, kind: str, grant: Grant, principal: Principal | None, **fields) -> None:
+    ledger.record(session, kind, consumer_org_id=grant.consumer_org_id, provider_org_id=grant.provider_org_id,
+                  entry_id=grant.entry_id, grant_id=grant.id, request=grant.request_id,
+                  actor=principal.id if principal else "platform", **fields)
 
 
 def renew_grant(session: Session, grant_id: str, body: RenewBody, principal: Principal,
@@ -392,4 +430,5 @@ def renew_grant(session: Session, grant_id: str, body: RenewBody, principal: Pri
     grant.renewed_at = now
     epochs.bump(session, epochs.ACCESS)
     session.flush()
+    _log_grant(session, "grant.renewed", grant, principal, at=now, expires=as_utc(grant.expires_at).isoformat())
     return grant

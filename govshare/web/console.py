@@ -236,7 +236,7 @@ class NavItem:
 
 
 NAV: list[NavItem] = [
-    NavItem("catalog", "/catalog", N_("Catalog")),
+    NavItem("catalog", "/catalog", N_("Catalog"), lambda viewer: "citizen" not in viewer.roles),
 ]
 
 

@@ -66,7 +66,9 @@ def switch_language(lang: str, next: str | None = None):
 
 @router.get("/")
 def home(viewer: Viewer | None = Depends(optional_viewer)):
-    return redirect("/catalog" if viewer else "/login")
+    if viewer is None:
+        return redirect("/login")
+    return redirect("/me/record" if "citizen" in viewer.roles else "/catalog")
 
 
 def _login_page(request: Request, *, next_url: str | None, username: str = "", errors: dict | None = None,
@@ -112,7 +114,7 @@ def login_submit(request: Request, username: str = Form("", max_length=200), pas
                            errors={"password": _("Wrong username or password.")})
     end_console_session(session, request.cookies.get(SESSION_COOKIE))  # never reuse an earlier session
     cookie, _csrf = start_console_session(session, user)
-    response = redirect(next_url or "/catalog")
+    response = redirect(next_url or "/")
     set_session_cookie(response, cookie)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response

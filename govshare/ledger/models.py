@@ -1,0 +1,119 @@
+"""The ledger's tables: sequenced leaves, the tree's node hashes in tiles, signed checkpoints, keys.
+
+`ledger_state.size` is the number of sequenced leaves. A transaction that logs events increments it
+as its last statement and inserts its leaves at the numbers it got: the row lock (PostgreSQL) or
+the write lock (SQLite) is held until commit, so numbers are handed out in commit order and the
+committed leaves are always the prefix 0..size-1, with no gap. The integrator extends the tree over
+that prefix; `ledger_checkpoints` holds every signed tree head.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Index, Integer, LargeBinary, SmallInteger, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from govshare.core.database import Base, utcnow
+
+
+class LedgerState(Base):
+    __tablename__ = "ledger_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class LedgerEntry(Base):
+    """One leaf: the canonical JSON (RFC 8785) of an event, and the columns that tracing searches by.
+
+    The columns repeat what the leaf says (`ledger verify` checks that they agree); the leaf is
+    what is hashed into the tree."""
+
+    __tablename__ = "ledger_entries"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column()
+    kind: Mapped[str] = mapped_column(String(40))
+    leaf: Mapped[bytes] = mapped_column(LargeBinary)
+    subject_hash: Mapped[str | None] = mapped_column(String(64))
+    consumer_org_id: Mapped[str | None] = mapped_column(String(32))
+    provider_org_id: Mapped[str | None] = mapped_column(String(32))
+    entry_id: Mapped[str | None] = mapped_column(String(32))
+    grant_id: Mapped[str | None] = mapped_column(String(32))
+
+    __table_args__ = (
+        Index("ix_ledger_entries_subject", "subject_hash", "seq"),
+        Index("ix_ledger_entries_consumer", "consumer_org_id", "seq"),
+        Index("ix_ledger_entries_entry", "entry_id", "seq"),
+        Index("ix_ledger_entries_grant", "grant_id", "seq"),
+    )
+
+
+class LedgerTile(Base):
+    """The node hashes of one tile: tree levels 8·level … 8·level+7 above 256 base nodes (fewer in
+    the right-edge tile, which the integrator rewrites as it grows). `hashes` holds each level of
+    the tile in turn (width, width/2, … nodes), 32 bytes each, so any node is one read."""
+
+    __tablename__ = "ledger_tiles"
+
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    width: Mapped[int] = mapped_column(SmallInteger)
+    hashes: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class LedgerCheckpoint(Base):
+    """A signed tree head (C2SP tlog-checkpoint note). The size is the key: two integrators racing
+    for the same tree size cannot both commit, so the log never forks."""
+
+    __tablename__ = "ledger_checkpoints"
+
+    size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    root: Mapped[bytes] = mapped_column(LargeBinary)
+    note: Mapped[str] = mapped_column(Text)
+    key_id: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LedgerKey(Base):
+    """Every public key the ledger has signed with (`<name>+<key id>+<base64 key>`), current and retired:
+    checkpoints and receipts signed before a rotation stay verifiable."""
+
+    __tablename__ = "ledger_keys"
+
+    key_id: Mapped[str] = mapped_column(String(8), primary_key=True)
+    verifier_key: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    retired_at: Mapped[datetime | None] = mapped_column()
+
+
+class MonitoringAlert(Base):
+    """A monitoring rule that fired (事中监控), for the providing department's security officer."""
+
+    __tablename__ = "monitoring_alerts"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    rule: Mapped[str] = mapped_column(String(32))
+    provider_org_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    consumer_org_id: Mapped[str | None] = mapped_column(String(32))
+    client_id: Mapped[str | None] = mapped_column(String(32))
+    entry_id: Mapped[str | None] = mapped_column(String(32))
+    grant_id: Mapped[str | None] = mapped_column(String(32))
+    count: Mapped[int] = mapped_column(Integer)
+    threshold: Mapped[float | None] = mapped_column()
+    detail: Mapped[str] = mapped_column(Text)
+    first_at: Mapped[datetime] = mapped_column()
+    last_at: Mapped[datetime] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    acknowledged_at: Mapped[datetime | None] = mapped_column()
+    acknowledged_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class MonitoringCursor(Base):
+    """How far the monitoring rules have read the exchange calls."""
+
+    __tablename__ = "monitoring_cursor"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last_call_id: Mapped[int] = mapped_column(BigInteger, default=0)

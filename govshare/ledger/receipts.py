@@ -1,0 +1,131 @@
+"""Checking receipts: offline against the published keys, and against the stored log when at hand."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from govshare.core.database import driver_rows, get_engine, utcnow
+from govshare.ledger import merkle, tree
+from govshare.ledger.note import Checkpoint, NoteError, open_note
+from govshare.ledger.sequencer import RECEIPT_HEADER, RECEIPT_TAG
+
+
+class ReceiptError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class CheckedReceipt:
+    seq: int
+    leaf_hash: bytes
+    origin: str
+    include_by: datetime
+    key: str
+
+
+def parse_receipt(text: str) -> dict:
+    """A receipt as sent in the header (base64url) or as its JSON."""
+    text = text.strip()
+    if text.startswith(f"{RECEIPT_HEADER}:"):
+        text = text.split(":", 1)[1].strip()
+    if not text.startswith("{"):
+        try:
+            text = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            raise ReceiptError("not a receipt: neither JSON nor base64url of JSON") from None
+    try:
+        body = json.loads(text)
+    except ValueError:
+        raise ReceiptError("not a receipt: invalid JSON") from None
+    if not isinstance(body, dict) or body.get("v") != 1:
+        raise ReceiptError("not a version 1 receipt")
+    return body
+
+
+def verify_receipt(text: str, verifier_keys: list[str]) -> CheckedReceipt:
+    """Check a receipt offline: the promise is signed by one of the keys, and the leaf is in the promised
+    batch. Raises ReceiptError saying what is wrong."""
+    body = parse_receipt(text)
+    try:
+        seq, leaf_hash = int(body["seq"]), base64.b64decode(body["leaf_hash"], validate=True)
+        batch = body["batch"]
+        first, size = int(batch["first"]), int(batch["size"])
+        proof = [base64.b64decode(p, validate=True) for p in batch["proof"]]
+        promise = body["promise"]
+    except (KeyError, TypeError, ValueError, binascii.Error):
+        raise ReceiptError("receipt is missing or has malformed fields") from None
+    text_of_note, used = None, None
+    for key in verifier_keys:
+        try:
+            text_of_note, used = open_note(promise, key), key
+            break
+        except NoteError:
+            continue
+    if text_of_note is None:
+        raise ReceiptError("the promise is not signed by any of the ledger's keys")
+    lines = text_of_note.split("\n")
+    if len(lines) != 7 or lines[0] != RECEIPT_TAG:
+        raise ReceiptError("the signed text is not a receipt promise")
+    try:
+        signed_first, signed_size = int(lines[2]), int(lines[3])
+        batch_root = base64.b64decode(lines[4], validate=True)
+        include_by = datetime.strptime(lines[5], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    except ValueError:
+        raise ReceiptError("the signed promise is malformed") from None
+    if (signed_first, signed_size) != (first, size):
+        raise ReceiptError("the receipt's batch is not the one the promise signs")
+    if not merkle.verify_inclusion(leaf_hash, seq - first, size, proof, batch_root):
+        raise ReceiptError(f"leaf {seq} is not in the signed batch {first}..{first + size - 1}")
+    return CheckedReceipt(seq, leaf_hash, lines[1], include_by, used)
+
+
+def check(text: str, verifier_keys: list[str]) -> dict:
+    """`verify_receipt`, then — when this machine reaches the platform's database — that the stored leaf
+    still has the receipt's hash and, once integrated, its inclusion proof in the latest checkpoint.
+    With no keys given, the keys are read from the database."""
+    online = True
+    try:
+        engine = get_engine()
+        with engine.connect() as conn:
+            stored_keys = [k for (k,) in driver_rows(conn, "SELECT verifier_key FROM ledger_keys")]
+    except Exception:  # noqa: BLE001 - no database here: an offline check needs --key
+        online, stored_keys = False, []
+    keys = verifier_keys or stored_keys
+    if not keys:
+        raise ReceiptError("no verifier key: pass --key (the ledger's public key)")
+    checked = verify_receipt(text, keys)
+    out = {"ok": True, "seq": checked.seq, "leaf_hash": base64.b64encode(checked.leaf_hash).decode(),
+           "origin": checked.origin, "include_by": checked.include_by.isoformat(), "included": None}
+    if not online:
+        return out
+    with engine.connect() as conn:
+        leaf = driver_rows(conn, "SELECT leaf FROM ledger_entries WHERE seq = :s", {"s": checked.seq})
+        if not leaf:
+            raise ReceiptError(f"the log has no leaf {checked.seq}: it was deleted")
+        if merkle.leaf_hash(bytes(leaf[0][0])) != checked.leaf_hash:
+            raise ReceiptError(f"the stored leaf {checked.seq} no longer has the receipt's hash: it was modified")
+        latest = driver_rows(conn, "SELECT size, note, key_id FROM ledger_checkpoints ORDER BY size DESC LIMIT 1")
+        size = int(latest[0][0]) if latest else 0
+        out["tree_size"] = size
+        if checked.seq >= size:
+            out["included"] = False
+            out["overdue"] = utcnow() > checked.include_by
+            return out
+        checkpoint = None
+        for key in keys:
+            try:
+                checkpoint = Checkpoint.parse(open_note(latest[0][1], key))
+                break
+            except NoteError:
+                continue
+        if checkpoint is None:
+            raise ReceiptError("the latest checkpoint is not signed by the given keys")
+        proof = tree.Tree(conn, size).inclusion_proof(checked.seq, size)
+        if not merkle.verify_inclusion(checked.leaf_hash, checked.seq, size, proof, checkpoint.root):
+            raise ReceiptError(f"leaf {checked.seq} is not included in the signed checkpoint of {size} leaves")
+        out["included"] = True
+    return out

@@ -1,0 +1,167 @@
+"""Events become leaves: sequence numbers at commit, in batches, and signed receipts.
+
+Two writers sequence events, both inside the transaction that makes the event true:
+- the exchange audit writer (`exchange.audit`), for every call, one batch per group commit;
+- `record(session, …)` for governance events (publish, load, request decided, grant revoked…):
+  queued on the session and sequenced by a `before_commit` hook, as the transaction's last statements.
+
+`take_numbers` increments `ledger_state.size` and returns the first number: the row (PostgreSQL) or
+the database (SQLite) stays locked until commit, so numbers are dense and in commit order.
+
+A receipt is a signed promise, one signature per batch: the batch's leaf hashes form a small Merkle
+tree whose root, first number and size are signed with the deadline for their inclusion; each
+caller gets its leaf's path in that tree. Checking it needs the published key and nothing else
+(`verify_receipt`); once integrated, the leaf's inclusion proof in a checkpoint can be fetched.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from govshare.core.config import get_settings
+from govshare.core.database import utcnow
+from govshare.ledger import keys, merkle
+from govshare.ledger.canonical import canonical, canonical_flat
+
+RECEIPT_HEADER = "GovShare-Receipt"
+RECEIPT_TAG = "govshare-receipt/v1"
+LEAF_COLUMNS = ("seq", "at", "kind", "leaf", "subject_hash", "consumer_org_id", "provider_org_id", "entry_id",
+                "grant_id")
+_SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores DateTime on SQLite
+
+
+def iso(at: datetime) -> str:
+    return at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(frozen=True)
+class Event:
+    """A leaf (canonical JSON of the event) and the columns tracing searches by."""
+
+    kind: str
+    at: datetime
+    leaf: bytes
+    subject_hash: str | None = None
+    consumer_org_id: str | None = None
+    provider_org_id: str | None = None
+    entry_id: str | None = None
+    grant_id: str | None = None
+
+    @property
+    def leaf_hash(self) -> bytes:
+        return merkle.leaf_hash(self.leaf)
+
+    def row(self, seq: int, sqlite: bool) -> tuple:
+        return (seq, self.at.strftime(_SQLITE_TIME) if sqlite else self.at, self.kind, self.leaf, self.subject_hash,
+                self.consumer_org_id, self.provider_org_id, self.entry_id, self.grant_id)
+
+
+def make_event(kind: str, *, at: datetime | None = None, subject_hash: str | None = None,
+               consumer_org_id: str | None = None, provider_org_id: str | None = None, entry_id: str | None = None,
+               grant_id: str | None = None, **fields) -> Event:
+    """An event about whom (a keyed hash, never the ID number), which departments, entry and grant,
+    with whatever else describes it (`fields`, no personal data)."""
+    at = at or utcnow()
+    body = {"v": 1, "kind": kind, "at": iso(at), "subject": subject_hash, "consumer": consumer_org_id,
+            "provider": provider_org_id, "entry": entry_id, "grant": grant_id, **fields}
+    leaf = canonical_flat(body) if all(not isinstance(v, (dict, list, float)) for v in fields.values()) \
+        else canonical(body)
+    return Event(kind, at, leaf, subject_hash, consumer_org_id, provider_org_id, entry_id, grant_id)
+
+
+def parse_leaf(leaf: bytes) -> dict:
+    return json.loads(leaf)
+
+
+# ---- sequencing ---------------------------------------------------------------------------------------
+
+def take_numbers(execute, mark: str, count: int) -> int:
+    """Reserve `count` sequence numbers; `execute(sql, params)` returns a cursor. The first number."""
+    cursor = execute(f"UPDATE ledger_state SET size = size + {mark} WHERE id = 1 RETURNING size", (count,))
+    row = cursor.fetchone()
+    if row is None:
+        raise RuntimeError("ledger_state has no row: run `govshare init` (migrations)")
+    return int(row[0]) - count
+
+
+def insert_sql(mark: str) -> str:
+    return f"INSERT INTO ledger_entries ({', '.join(LEAF_COLUMNS)}) VALUES ({', '.join([mark] * len(LEAF_COLUMNS))})"
+
+
+# ---- governance events, sequenced with the session's transaction ------------------------------------------
+
+_PENDING = "ledger_events"
+
+
+def record(session: Session, kind: str, **fields) -> Event:
+    """Log a governance event in the session's transaction: sequenced when (and only if) it commits."""
+    ev = make_event(kind, **fields)
+    session.info.setdefault(_PENDING, []).append(ev)
+    return ev
+
+
+@event.listens_for(Session, "before_commit")
+def _sequence_pending(session: Session) -> None:
+    events: list[Event] = session.info.pop(_PENDING, None)
+    if not events:
+        return
+    session.flush()
+    conn = session.connection()
+    sqlite = conn.dialect.name == "sqlite"
+    mark = "?" if sqlite else "%s"
+    first = take_numbers(conn.exec_driver_sql, mark, len(events))
+    conn.exec_driver_sql(insert_sql(mark), [ev.row(first + i, sqlite) for i, ev in enumerate(events)])
+    session.info["ledger_sequenced"] = first + len(events)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+# ---- receipts -----------------------------------------------------------------------------------------
+
+@dataclass
+class Receipt:
+    seq: int
+    leaf_hash: bytes
+    batch_first: int
+    batch_size: int
+    batch_proof: list[bytes]
+    promise: str  # signed note
+    salt: str | None = None  # the call's salt for its request and response hashes (never in the leaf)
+    extra: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        body = {"v": 1, "seq": self.seq, "leaf_hash": _b64(self.leaf_hash),
+                "batch": {"first": self.batch_first, "size": self.batch_size,
+                          "proof": [_b64(p) for p in self.batch_proof]},
+                "promise": self.promise}
+        if self.salt:
+            body["salt"] = self.salt
+        return body
+
+    def header(self) -> str:
+        return base64.urlsafe_b64encode(canonical(self.to_json())).decode().rstrip("=")
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode()
+
+
+def sign_batch(first: int, leaf_hashes: list[bytes], now: datetime | None = None) -> list[Receipt]:
+    """One signed promise for a sequenced batch, one receipt per leaf."""
+    settings = get_settings()
+    deadline = (now or utcnow()) + timedelta(seconds=settings.ledger_max_delay_seconds)
+    tree = merkle.levels(leaf_hashes)
+    text = (f"{RECEIPT_TAG}\n{settings.ledger_origin}\n{first}\n{len(leaf_hashes)}\n{_b64(tree[-1][0])}\n"
+            f"{deadline.astimezone(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')}\n")
+    promise = keys.signer().sign(text)
+    return [Receipt(first + i, h, first, len(leaf_hashes), merkle.path_from_levels(tree, i), promise)
+            for i, h in enumerate(leaf_hashes)]

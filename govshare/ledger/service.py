@@ -1,0 +1,170 @@
+"""What the ledger answers: checkpoints, leaves, proofs, keys, and tracing for auditors.
+
+Checkpoints, proofs and public keys hold hashes only and are public, as in Certificate
+Transparency. Leaves name departments, entries, grants and purposes: an auditor reads any, a
+department the events it is party to (as consumer or provider).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from govshare.core.errors import Forbidden, InvalidInput, NotFound
+from govshare.core.security import subject_hash
+from govshare.ledger import tree
+from govshare.ledger.keys import signer, verifier_keys
+from govshare.ledger.merkle import leaf_hash
+from govshare.ledger.models import LedgerCheckpoint, LedgerEntry
+from govshare.orgs.roles import Role
+from govshare.orgs.service import Principal
+
+
+def b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode()
+
+
+def latest_checkpoint(session: Session) -> LedgerCheckpoint:
+    found = session.scalars(select(LedgerCheckpoint).order_by(LedgerCheckpoint.size.desc()).limit(1)).first()
+    if found is None:
+        raise NotFound("no checkpoint has been signed yet", code="no_checkpoint")
+    return found
+
+
+def checkpoint_at(session: Session, size: int) -> LedgerCheckpoint | None:
+    return session.get(LedgerCheckpoint, size)
+
+
+def public_keys(session: Session) -> list[dict]:
+    signer()  # the current key is listed once loaded
+    return [{"key_id": k.key_id, "verifier_key": k.verifier_key, "created_at": k.created_at,
+             "retired_at": k.retired_at} for k in verifier_keys(session)]
+
+
+def _may_read(principal: Principal, row: LedgerEntry) -> bool:
+    if principal.kind == "user" and principal.has_role(Role.auditor):
+        return True
+    return principal.org_id in (row.consumer_org_id, row.provider_org_id)
+
+
+def entry(session: Session, principal: Principal, index: int) -> dict:
+    row = session.get(LedgerEntry, index)
+    if row is None:
+        raise NotFound(f"no leaf {index}", code="no_leaf")
+    if not _may_read(principal, row):
+        raise Forbidden("only auditors and the departments party to an event read its leaf", code="not_party")
+    return describe(row)
+
+
+def describe(row: LedgerEntry) -> dict:
+    leaf = bytes(row.leaf)
+    return {"index": row.seq, "leaf_hash": b64(leaf_hash(leaf)), "leaf": leaf.decode(), "event": json.loads(leaf)}
+
+
+def _integrated(session: Session) -> int:
+    found = session.scalars(select(LedgerCheckpoint.size).order_by(LedgerCheckpoint.size.desc()).limit(1)).first()
+    return found or 0
+
+
+def inclusion(session: Session, index: int, tree_size: int | None = None) -> dict:
+    integrated = _integrated(session)
+    size = integrated if tree_size is None else tree_size
+    problems = []
+    if not 0 < size <= integrated:
+        problems.append({"field": "tree_size", "reason": f"between 1 and the integrated size {integrated}",
+                         "value": size})
+    elif not 0 <= index < size:
+        problems.append({"field": "index", "reason": f"a leaf of the tree of {size}", "value": index})
+    if problems:
+        raise InvalidInput("no such inclusion proof", code="no_proof", details=problems)
+    stored = tree.Tree(session.connection(), integrated)
+    checkpoint = checkpoint_at(session, size)
+    return {"index": index, "tree_size": size, "root_hash": b64(stored.root(size)),
+            "leaf_hash": b64(stored.node(0, index)),
+            "proof": [b64(h) for h in stored.inclusion_proof(index, size)],
+            "checkpoint": checkpoint.note if checkpoint else None}
+
+
+def consistency(session: Session, first: int, second: int | None = None) -> dict:
+    integrated = _integrated(session)
+    second = integrated if second is None else second
+    if not 0 < first <= second <= integrated:
+        raise InvalidInput("no such consistency proof", code="no_proof", details=[
+            {"field": "first", "reason": f"0 < first <= second <= integrated size {integrated}", "value": first},
+            {"field": "second", "reason": "at most the integrated size", "value": second}])
+    stored = tree.Tree(session.connection(), integrated)
+    return {"first": first, "second": second, "first_root": b64(stored.root(first)),
+            "second_root": b64(stored.root(second)),
+            "proof": [b64(h) for h in stored.consistency_proof(first, second)]}
+
+
+# ---- tracing (事后溯源) ------------------------------------------------------------------------------
+
+TRACE_BY = ("subject", "consumer", "entry", "grant")
+
+
+def trace(session: Session, principal: Principal, by: str, value: str, limit: int = 100,
+          before: int | None = None) -> dict:
+    """Every event for one subject (an ID number, hashed here as the exchange hashes it), consumer
+    department, catalog entry or grant, newest first, each with its inclusion proof. Auditors only."""
+    if not (principal.kind == "user" and principal.has_role(Role.auditor)):
+        raise Forbidden("tracing is for auditors", code="auditors_only")
+    if by not in TRACE_BY:
+        raise InvalidInput(f"trace by one of {', '.join(TRACE_BY)}",
+                           details=[{"field": "by", "reason": "unknown", "value": by}])
+    column = {"subject": LedgerEntry.subject_hash, "consumer": LedgerEntry.consumer_org_id,
+              "entry": LedgerEntry.entry_id, "grant": LedgerEntry.grant_id}[by]
+    wanted = subject_hash(value) if by == "subject" else value
+    query = select(LedgerEntry).where(column == wanted)
+    if before is not None:
+        query = query.where(LedgerEntry.seq < before)
+    rows = session.scalars(query.order_by(LedgerEntry.seq.desc()).limit(limit)).all()
+    integrated = _integrated(session)
+    stored = tree.Tree(session.connection(), integrated)
+    checkpoint = checkpoint_at(session, integrated) if integrated else None
+    events = []
+    for row in rows:
+        item = describe(row)
+        if row.seq < integrated:
+            item["proof"] = {"tree_size": integrated, "hashes": [b64(h) for h in stored.inclusion_proof(row.seq,
+                                                                                                      integrated)]}
+        events.append(item)
+    return {"by": by, "events": events, "checkpoint": checkpoint.note if checkpoint else None,
+            "next_before": rows[-1].seq if len(rows) == limit else None}
+
+
+# ---- the citizen's data-access record ------------------------------------------------------------------
+
+RECORD_KINDS = ("exchange.lookup", "exchange.verify")
+
+
+def data_access_record(session: Session, principal: Principal, limit: int, offset: int) -> tuple[list[dict], int]:
+    """Every lookup and verification of the signed-in citizen's data: when, by which department, in which
+    entry, for what purpose, with what outcome — newest first, and nothing about anyone else."""
+    from sqlalchemy import func
+
+    from govshare.catalog.models import CatalogEntry
+    from govshare.orgs.models import Organization, User
+
+    if not (principal.kind == "user" and principal.has_role(Role.citizen)):
+        raise Forbidden("the data-access record is for citizens, about themselves", code="citizens_only")
+    subject = session.scalar(select(User.subject_hash).where(User.id == principal.id))
+    if not subject:
+        raise Forbidden("this account is not linked to an ID number", code="no_subject")
+    where = (LedgerEntry.subject_hash == subject, LedgerEntry.kind.in_(RECORD_KINDS))
+    total = session.scalar(select(func.count()).select_from(LedgerEntry).where(*where))
+    rows = session.execute(
+        select(LedgerEntry, Organization.name, CatalogEntry.name)
+        .outerjoin(Organization, Organization.id == LedgerEntry.consumer_org_id)
+        .outerjoin(CatalogEntry, CatalogEntry.id == LedgerEntry.entry_id)
+        .where(*where).order_by(LedgerEntry.seq.desc()).limit(limit).offset(offset)).all()
+    out = []
+    for row, department, entry_name in rows:
+        event = json.loads(bytes(row.leaf))
+        out.append({"index": row.seq, "at": row.at, "department_id": row.consumer_org_id, "department": department,
+                    "entry_id": row.entry_id, "entry": entry_name, "method": row.kind.split(".", 1)[1],
+                    "purpose": event.get("purpose"), "outcome": event.get("outcome")})
+    return out, total

@@ -1,0 +1,218 @@
+"""`govshare ledger verify`: recompute the whole tree from the stored leaves and check everything else
+against it — every stored node (tiles), every checkpoint's root and signature, the search columns
+beside each leaf, and that no number is missing. Reports the first index where the log was
+modified, deleted, inserted into or reordered, and every checkpoint that does not match.
+
+`verify_from_checkpoint`: a checkpoint a department saved earlier must still be the tree's root at
+its size (recomputed from the leaves), and the latest checkpoint must be a consistent extension of
+it (RFC 9162 consistency proof from the stored nodes): a rewritten history fails both.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from govshare.core.database import driver_rows, get_engine
+from govshare.ledger import merkle, tree
+from govshare.ledger.note import Checkpoint, NoteError, open_note
+
+# Which leaf field each search column repeats.
+_COLUMN_FIELDS = (("kind", "kind"), ("subject_hash", "subject"), ("consumer_org_id", "consumer"),
+                  ("provider_org_id", "provider"), ("entry_id", "entry"), ("grant_id", "grant"))
+
+
+@dataclass
+class Report:
+    leaves: int = 0
+    sequenced: int = 0
+    integrated: int = 0
+    checkpoints: int = 0
+    problems: list[dict] = field(default_factory=list)
+    roots: dict[int, bytes] = field(default_factory=dict)  # recomputed roots at the sizes asked for
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def first_bad_index(self) -> int | None:
+        indexes = [p["index"] for p in self.problems if p.get("index") is not None]
+        return min(indexes) if indexes else None
+
+    def problem(self, kind: str, message: str, index: int | None = None, **extra) -> None:
+        if len(self.problems) < 100:
+            self.problems.append({"kind": kind, "index": index, "message": message, **extra})
+
+    def to_dict(self) -> dict:
+        return {"ok": self.ok, "leaves": self.leaves, "sequenced": self.sequenced, "integrated": self.integrated,
+                "checkpoints": self.checkpoints, "first_bad_index": self.first_bad_index, "problems": self.problems}
+
+
+class _StoredNodes:
+    """Stored node hashes read in increasing order, one tile per level in memory."""
+
+    def __init__(self, conn):
+        self.conn = conn
+        self._current: dict[int, tuple[int, int, bytes] | None] = {}
+
+    def get(self, h: int, k: int) -> bytes | None:
+        level, t, r, pos = tree._tile_of(h, k)
+        found = self._current.get(level)
+        if found is None or found[0] != t:
+            row = driver_rows(self.conn, "SELECT width, hashes FROM ledger_tiles WHERE level = :l AND idx = :t",
+                              {"l": level, "t": t})
+            found = (t, int(row[0][0]), bytes(row[0][1])) if row else (t, 0, b"")
+            self._current[level] = found
+        _, width, blob = found
+        if pos >= width >> r:
+            return None
+        at = tree._offset(width, r, pos)
+        return blob[at:at + tree.HASH]
+
+
+def _checkpoints(conn, keys: dict[str, str], report: Report) -> dict[int, bytes]:
+    """Stored checkpoints whose note is validly signed and says what its row says: size → root."""
+    out = {}
+    for size, root, note, key_id in driver_rows(conn, "SELECT size, root, note, key_id FROM ledger_checkpoints "
+                                                      "ORDER BY size"):
+        report.checkpoints += 1
+        verifier = keys.get(key_id)
+        try:
+            if verifier is None:
+                raise NoteError(f"signed by unknown key {key_id}")
+            parsed = Checkpoint.parse(open_note(note, verifier))
+        except NoteError as exc:
+            report.problem("checkpoint_signature", f"checkpoint at size {size}: {exc}", size=size)
+            continue
+        if parsed.size != size or parsed.root != bytes(root):
+            report.problem("checkpoint_row", f"checkpoint at size {size}: its row differs from its signed note",
+                           size=size)
+        out[int(parsed.size)] = parsed.root
+    return out
+
+
+def verify_log(engine: Engine | None = None, extra_keys: list[str] | None = None,
+               roots_at: set[int] | None = None) -> Report:
+    engine = engine or get_engine()
+    report = Report()
+    with engine.connect() as conn:
+        keys = {k: v for k, v in driver_rows(conn, "SELECT key_id, verifier_key FROM ledger_keys")}
+        for key in extra_keys or []:
+            keys[key.split("+")[1]] = key
+        signed = _checkpoints(conn, keys, report)
+        report.integrated = max(signed, default=0)
+        state = driver_rows(conn, "SELECT size FROM ledger_state WHERE id = 1")
+        report.sequenced = int(state[0][0]) if state else 0
+        wanted = set(signed) | set(roots_at or ())
+        nodes = _StoredNodes(conn)
+        stack: list[tuple[int, bytes, bool]] = []  # perfect subtrees (height, hash, tainted), left to right
+        expected = 0
+        with engine.connect() as stream:
+            rows = stream.execution_options(stream_results=True, yield_per=5000).execute(text(
+                f"SELECT seq, leaf, {', '.join(c for c, _ in _COLUMN_FIELDS)} FROM ledger_entries ORDER BY seq"))
+            for seq, leaf, *columns in rows:
+                report.leaves += 1
+                if seq != expected:
+                    report.problem("missing", f"leaves {expected}..{seq - 1} are missing (deleted)", index=expected)
+                    expected = seq  # go on: later problems are reported against the stored numbers
+                leaf = bytes(leaf)
+                _check_columns(report, seq, leaf, columns)
+                value = merkle.leaf_hash(leaf)
+                tainted = False  # a problem below was reported: its ancestors differ as a consequence
+                if seq < report.integrated and nodes.get(0, seq) != value:
+                    report.problem("leaf", f"leaf {seq} does not hash to the stored tree (modified, "
+                                           "inserted or reordered)", index=seq)
+                    tainted = True
+                # Merge into the stack, checking every node this completes against the stored one.
+                height, k = 0, seq
+                while stack and stack[-1][0] == height:
+                    _, left, left_tainted = stack.pop()
+                    value = merkle.node_hash(left, value)
+                    tainted = tainted or left_tainted
+                    height, k = height + 1, k >> 1
+                    if (k + 1) << height <= report.integrated and nodes.get(height, k) != value and not tainted:
+                        report.problem("node", f"stored node {height}/{k} differs from the leaves under it",
+                                       index=k << height)
+                        tainted = True
+                stack.append((height, value, tainted))
+                expected = seq + 1
+                if expected in wanted:
+                    report.roots[expected] = _fold(stack)
+    if report.sequenced != expected:
+        report.problem("sequence", f"{report.sequenced} leaves were sequenced, {expected} are stored",
+                       index=min(report.sequenced, expected))
+    for size, root in sorted(signed.items()):
+        if size > expected:
+            report.problem("checkpoint", f"checkpoint at size {size} covers leaves that are not stored", size=size,
+                           index=expected)
+        elif report.roots.get(size) != root:
+            report.problem("checkpoint", f"the leaves no longer hash to the checkpoint at size {size}", size=size)
+    return report
+
+
+def _fold(stack: list[tuple[int, bytes, bool]]) -> bytes:
+    if not stack:
+        return merkle.EMPTY_ROOT
+    out = stack[-1][1]
+    for _, part, _ in reversed(stack[:-1]):
+        out = merkle.node_hash(part, out)
+    return out
+
+
+def _check_columns(report: Report, seq: int, leaf: bytes, columns: list) -> None:
+    try:
+        body = json.loads(leaf)
+    except ValueError:
+        report.problem("leaf", f"leaf {seq} is not JSON", index=seq)
+        return
+    for (column, name), value in zip(_COLUMN_FIELDS, columns):
+        if body.get(name) != value:
+            report.problem("column", f"leaf {seq}: column {column} says {value!r}, the leaf {body.get(name)!r}",
+                           index=seq)
+            return
+
+
+def verify_from_checkpoint(note: str, engine: Engine | None = None, extra_keys: list[str] | None = None) -> Report:
+    """Check a saved checkpoint against the log (see the module's doc)."""
+    engine = engine or get_engine()
+    with engine.connect() as conn:
+        keys = [k for (k,) in driver_rows(conn, "SELECT verifier_key FROM ledger_keys")] + list(extra_keys or [])
+    saved = None
+    for key in keys:
+        try:
+            saved = Checkpoint.parse(open_note(note, key))
+            break
+        except NoteError:
+            continue
+    if saved is None:
+        report = Report()
+        report.problem("saved_checkpoint", "the saved checkpoint is not signed by any of the ledger's keys")
+        return report
+    report = verify_log(engine, extra_keys, roots_at={saved.size})
+    if saved.size > report.integrated:
+        report.problem("saved_checkpoint", f"the saved checkpoint has size {saved.size}, beyond the log's "
+                                           f"{report.integrated}: the log lost leaves", size=saved.size)
+        return report
+    if report.roots.get(saved.size) != saved.root and saved.size:
+        report.problem("saved_checkpoint", f"the log's leaves do not hash to the saved checkpoint at size "
+                                           f"{saved.size}: history was rewritten", size=saved.size)
+    latest = report.integrated
+    if saved.size and latest:
+        with engine.connect() as conn:
+            stored = tree.Tree(conn, latest, cache=None)
+            latest_root = driver_rows(conn, "SELECT root FROM ledger_checkpoints WHERE size = :s", {"s": latest})
+            try:
+                proof = stored.consistency_proof(saved.size, latest)
+                consistent = merkle.verify_consistency(saved.size, latest, proof, saved.root,
+                                                       bytes(latest_root[0][0]))
+            except tree.TreeError as exc:
+                consistent = False
+                report.problem("saved_checkpoint", f"no consistency proof: {exc}", size=saved.size)
+        if not consistent:
+            report.problem("saved_checkpoint", f"the latest checkpoint ({latest}) is not a consistent extension of "
+                                               f"the saved one ({saved.size})", size=saved.size)
+    return report
