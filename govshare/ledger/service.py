@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from govshare.core.errors import Forbidden, InvalidInput, NotFound
 from govshare.core.security import subject_hash
 from govshare.ledger import tree
-from govshare.ledger.keys import signer, verifier_keys
+from govshare.ledger.keys import publish, verifier_keys
 from govshare.ledger.merkle import leaf_hash
 from govshare.ledger.models import LedgerCheckpoint, LedgerEntry
 from govshare.orgs.roles import Role
@@ -39,7 +39,7 @@ def checkpoint_at(session: Session, size: int) -> LedgerCheckpoint | None:
 
 
 def public_keys(session: Session) -> list[dict]:
-    signer()  # the current key is listed once loaded
+    publish(session)  # the current key is always listed (idempotent)
     return [{"key_id": k.key_id, "verifier_key": k.verifier_key, "created_at": k.created_at,
              "retired_at": k.retired_at} for k in verifier_keys(session)]
 

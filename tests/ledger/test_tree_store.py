@@ -19,14 +19,13 @@ def _hashes(n: int, seed: int = 0) -> list[bytes]:
 
 
 @pytest.fixture()
-def empty_tree(database):
-    engine = get_engine()
-    with engine.begin() as conn:
-        conn.execute(text("DELETE FROM ledger_tiles"))
+def empty_tree(clean_db):
+    """Tiles written directly (no leaves, no checkpoints): the schema is reset before and after, so no
+    other test sees a tree its checkpoints do not describe."""
+    from tests.conftest import _reset_schema
     tree.complete_tiles.clear()
-    yield engine
-    with engine.begin() as conn:
-        conn.execute(text("DELETE FROM ledger_tiles"))
+    yield get_engine()
+    _reset_schema()
     tree.complete_tiles.clear()
 
 
