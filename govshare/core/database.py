@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -41,13 +43,16 @@ def as_utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=timezone.utc)
 
 
+BUSY_TIMEOUT_MS = 60_000
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
     # WAL lets readers proceed during a long load; NORMAL is durable at checkpoint in WAL mode.
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=60000")
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cur.execute("PRAGMA temp_store=FILE")
     cur.execute("PRAGMA cache_size=-65536")
     cur.close()
@@ -69,8 +74,16 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(conn):
-            read_only = conn.get_execution_options().get("read_only", False)
-            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+            if conn.get_execution_options().get("read_only", False):
+                conn.exec_driver_sql("BEGIN")
+                return
+            # The write lock by fine-grained retries, not SQLite's busy handler (see sqlite_begin_immediate).
+            dbapi = conn.connection.driver_connection
+            dbapi.execute("PRAGMA busy_timeout=0")
+            try:
+                sqlite_begin_immediate(dbapi)
+            finally:
+                dbapi.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
         return engine
     if url.startswith("postgresql") and "+" not in url.split("://", 1)[0]:
@@ -86,11 +99,19 @@ _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
 
 
+_current: tuple[object, Engine] | None = None  # (settings object, its engine): the per-call fast path
+
+
 def get_engine() -> Engine:
+    global _current
     settings = get_settings()
+    current = _current
+    if current is not None and current[0] is settings:
+        return current[1]
     url = settings.resolved_database_url
     engine = _engines.get(url)
     if engine is not None:
+        _current = (settings, engine)
         return engine
     with _lock:
         engine = _engines.get(url)
@@ -102,7 +123,9 @@ def get_engine() -> Engine:
 
 
 def dispose_engines() -> None:
+    global _current
     with _lock:
+        _current = None
         for engine in _engines.values():
             engine.dispose()
         _engines.clear()
@@ -182,3 +205,22 @@ def driver_row(conn, sql: str, params: dict | None = None) -> tuple | None:
         return cursor.fetchone()
     finally:
         cursor.close()
+
+
+def sqlite_begin_immediate(dbapi_conn, timeout: float = 60.0) -> None:
+    """Take SQLite's write lock by retrying every 0.3 ms, on a connection whose busy timeout is 0.
+
+    SQLite's own busy handler sleeps 1, 2, 5, 10… ms between tries: a writer that waits that way
+    loses the lock, over and over, to writers that retry sooner (the audit writers of every server
+    process), and starves. Writers that must not starve take the lock this way."""
+    started = time.monotonic()
+    while True:
+        try:
+            dbapi_conn.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            waited = time.monotonic() - started
+            if "locked" not in str(exc) and "busy" not in str(exc) or waited > timeout:
+                raise
+            # A long holder (a large load) is waited for with longer sleeps: no spinning for minutes.
+            time.sleep(0.0003 if waited < 0.2 else 0.002)

@@ -27,9 +27,9 @@ from concurrent.futures import Future
 from sqlalchemy.engine import Engine
 
 from govshare.core.config import get_settings
-from govshare.core.database import get_engine, utcnow
+from govshare.core.database import get_engine, sqlite_begin_immediate, utcnow
 from govshare.ledger import sequencer
-from govshare.ledger.sequencer import Event, Receipt
+from govshare.ledger.sequencer import Event
 
 log = logging.getLogger("govshare.audit")
 MAX_BATCH = 5000
@@ -53,7 +53,9 @@ class AuditWriter:
     def __init__(self, engine: Engine):
         self.engine = engine
         self.sqlite = engine.dialect.name == "sqlite"
-        self._queue: queue.SimpleQueue[tuple[tuple, Event | None, Future | asyncio.Future]] = queue.SimpleQueue()
+        # (audit row or None, events, one receipt (True) or a list of them (False), future)
+        self._queue: queue.SimpleQueue[tuple[tuple | None, tuple, bool, Future | asyncio.Future]] = \
+            queue.SimpleQueue()
         self._conn = None
         self._thread = threading.Thread(target=self._run, name="govshare-audit", daemon=True)
         self._thread.start()
@@ -65,11 +67,18 @@ class AuditWriter:
         if record is not None:
             at = record.pop("at", None) or (leaf.at if leaf else utcnow())
             row = (at.strftime(_SQLITE_TIME) if self.sqlite else at, *(record.get(c) for c in COLUMNS[1:-1]))
+        return self._put(row, (leaf,) if leaf is not None else (), single=True)
+
+    def submit_events(self, events: list[Event]) -> Future | asyncio.Future:
+        """Queue many ledger events as one item; the future's result is their receipts, in order."""
+        return self._put(None, tuple(events), single=False)
+
+    def _put(self, row: tuple | None, events: tuple, single: bool) -> Future | asyncio.Future:
         try:
             future: Future | asyncio.Future = asyncio.get_running_loop().create_future()
         except RuntimeError:  # not on an event loop
             future = Future()
-        self._queue.put((row, leaf, future))
+        self._queue.put((row, events, single, future))
         return future
 
     def _run(self) -> None:
@@ -88,7 +97,7 @@ class AuditWriter:
                     batch.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            futures = [future for _, _, future in batch]
+            futures = [item[3] for item in batch]
             try:
                 receipts = self._write(batch)
             except BaseException as exc:  # noqa: BLE001 - every waiter must hear about it
@@ -119,10 +128,10 @@ class AuditWriter:
                 pass
             self._conn = None
 
-    def _write(self, batch: list[tuple]) -> list[Receipt | None]:
-        """Write the batch in one transaction; one receipt (or None) per item, in order."""
+    def _write(self, batch: list[tuple]) -> list:
+        """Write the batch in one transaction; per item, its receipt (or None, or a list), in order."""
         conn = self._connection()
-        events = [leaf for _, leaf, _ in batch if leaf is not None]
+        events = [e for item in batch for e in item[1]]
         if not self.sqlite:
             with conn.cursor() as cur:
                 first = self._insert(cur.execute, cur.executemany, "%s", batch, events)
@@ -131,18 +140,22 @@ class AuditWriter:
             first = self._sqlite_transaction(conn, batch, events)
         if not events:
             return [None] * len(batch)
-        receipts = iter(sequencer.sign_batch(first, [e.leaf_hash for e in events]))
-        return [next(receipts) if leaf is not None else None for _, leaf, _ in batch]
+        receipts = sequencer.sign_batch(first, [e.leaf_hash for e in events])
+        out, at = [], 0
+        for _, item_events, single, _ in batch:
+            n = len(item_events)
+            out.append((receipts[at] if n else None) if single else receipts[at:at + n])
+            at += n
+        return out
 
     def _insert(self, execute, executemany, mark: str, batch: list[tuple], events: list[Event]) -> int:
         """The batch's inserts; returns the first sequence number of its events."""
         first = sequencer.take_numbers(execute, mark, len(events)) if events else 0
-        seqs = iter(range(first, first + len(events)))
-        rows = []
-        for row, leaf, _ in batch:
-            seq = next(seqs) if leaf is not None else None
+        rows, seq = [], first
+        for row, item_events, _, _ in batch:
             if row is not None:
-                rows.append((*row, seq))
+                rows.append((*row, seq if item_events else None))
+            seq += len(item_events)
         if events:
             executemany(sequencer.insert_sql(mark), [e.row(first + i, self.sqlite) for i, e in enumerate(events)])
         if rows:
@@ -151,15 +164,7 @@ class AuditWriter:
         return first
 
     def _sqlite_transaction(self, conn, batch: list[tuple], events: list[Event]) -> int:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                break
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.0003)
+        sqlite_begin_immediate(conn)
         try:
             first = self._insert(conn.execute, conn.executemany, "?", batch, events)
             conn.execute("COMMIT")
@@ -217,18 +222,24 @@ def _settle_on_loop(waiting: list[tuple[asyncio.Future, object]], error: BaseExc
                 future.set_exception(error)
 
 
-_writers: dict[tuple[int, str], AuditWriter] = {}
+_writers: dict[tuple[int, int], AuditWriter] = {}
 _lock = threading.Lock()
+_last: tuple[int, Engine, AuditWriter] | None = None
 
 
 def writer() -> AuditWriter:
     """The writer of this process (a forked worker starts its own) for the current database."""
+    global _last
     engine = get_engine()
-    key = (os.getpid(), str(engine.url))
+    last = _last
+    if last is not None and last[1] is engine and last[0] == os.getpid():
+        return last[2]  # every call of a process asks this: no lock, no URL rendering
+    key = (os.getpid(), id(engine))
     with _lock:
         found = _writers.get(key)
         if found is None:
             found = _writers[key] = AuditWriter(engine)
+        _last = (key[0], engine, found)
         return found
 
 
@@ -240,3 +251,8 @@ def record(leaf: Event | None = None, **fields) -> Future | asyncio.Future:
 def log_event(leaf: Event) -> Future | asyncio.Future:
     """Sequence a ledger event outside any business transaction (e.g. an export's completion)."""
     return writer().submit(None, leaf)
+
+
+def log_events(events: list[Event]) -> Future | asyncio.Future:
+    """Sequence many events (bulk producers): one queue item, one future, a list of receipts."""
+    return writer().submit_events(events)

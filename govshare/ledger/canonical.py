@@ -12,6 +12,8 @@ import json
 import math
 import re
 
+import orjson
+
 _SAFE_INT = 2**53
 
 
@@ -80,17 +82,18 @@ def _number(value: float) -> str:
     return sign + (s if k == 1 else s[0] + "." + s[1:]) + exp_text
 
 
-_FLAT_TYPES = (str, int, type(None))
+_FLAT_TYPES = frozenset((str, int, bool, type(None)))
+_ESCAPED_SORTED = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER  # integers beyond ±2^53 raise
 
 
 def canonical_flat(value: dict) -> bytes:
     """`canonical` for the hot path's events: one level of ASCII keys, values str / int / None / bool.
-    For those, json's sorted output is the same bytes (code-point order of ASCII keys is UTF-16 order;
-    the escapes are the same); anything else goes through the general encoder."""
-    for k, v in value.items():
-        if not k.isascii() or not isinstance(v, _FLAT_TYPES) or (type(v) is int and abs(v) >= _SAFE_INT):
-            return canonical(value)
+    For those, orjson's sorted output is the same bytes (code-point order of ASCII keys is UTF-16
+    order; strings as UTF-8 with the same escapes, lowercase hex), which the tests hold against the
+    general encoder on hostile strings. Anything else goes through the general encoder."""
+    if not "".join(value).isascii() or not {type(v) for v in value.values()} <= _FLAT_TYPES:
+        return canonical(value)
     try:
-        return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate
+        return orjson.dumps(value, option=_ESCAPED_SORTED)
+    except TypeError:  # a lone surrogate cannot be UTF-8; an integer beyond ±2^53 (refused there)
         return canonical(value)

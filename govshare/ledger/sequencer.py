@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import event
@@ -33,33 +32,41 @@ RECEIPT_HEADER = "GovShare-Receipt"
 RECEIPT_TAG = "govshare-receipt/v1"
 LEAF_COLUMNS = ("seq", "at", "kind", "leaf", "subject_hash", "consumer_org_id", "provider_org_id", "entry_id",
                 "grant_id")
-_SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores DateTime on SQLite
 
 
 def iso(at: datetime) -> str:
-    return at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """RFC 3339 UTC with microseconds, e.g. 2026-12-02T07:35:05.123456Z."""
+    if at.tzinfo is not timezone.utc:
+        at = at.astimezone(timezone.utc)
+    return at.isoformat(timespec="microseconds")[:-6] + "Z"  # "+00:00" → "Z"
 
 
-@dataclass(frozen=True)
 class Event:
     """A leaf (canonical JSON of the event) and the columns tracing searches by."""
 
-    kind: str
-    at: datetime
-    leaf: bytes
-    subject_hash: str | None = None
-    consumer_org_id: str | None = None
-    provider_org_id: str | None = None
-    entry_id: str | None = None
-    grant_id: str | None = None
+    __slots__ = ("kind", "at", "leaf", "subject_hash", "consumer_org_id", "provider_org_id", "entry_id", "grant_id",
+                 "_iso", "_leaf_hash")
+
+    def __init__(self, kind: str, at: datetime, leaf: bytes, subject_hash: str | None = None,
+                 consumer_org_id: str | None = None, provider_org_id: str | None = None, entry_id: str | None = None,
+                 grant_id: str | None = None, iso_at: str | None = None):
+        self.kind, self.at, self.leaf = kind, at, leaf
+        self.subject_hash, self.consumer_org_id, self.provider_org_id = subject_hash, consumer_org_id, provider_org_id
+        self.entry_id, self.grant_id = entry_id, grant_id
+        self._iso = iso_at or iso(at)
+        self._leaf_hash: bytes | None = None
 
     @property
     def leaf_hash(self) -> bytes:
-        return merkle.leaf_hash(self.leaf)
+        if self._leaf_hash is None:
+            self._leaf_hash = merkle.leaf_hash(self.leaf)
+        return self._leaf_hash
 
     def row(self, seq: int, sqlite: bool) -> tuple:
-        return (seq, self.at.strftime(_SQLITE_TIME) if sqlite else self.at, self.kind, self.leaf, self.subject_hash,
-                self.consumer_org_id, self.provider_org_id, self.entry_id, self.grant_id)
+        # SQLAlchemy's DateTime text on SQLite is `YYYY-MM-DD HH:MM:SS.ffffff` (UTC): a slice of the ISO form.
+        at = f"{self._iso[:10]} {self._iso[11:26]}" if sqlite else self.at
+        return (seq, at, self.kind, self.leaf, self.subject_hash, self.consumer_org_id, self.provider_org_id,
+                self.entry_id, self.grant_id)
 
 
 def make_event(kind: str, *, at: datetime | None = None, subject_hash: str | None = None,
@@ -68,11 +75,11 @@ def make_event(kind: str, *, at: datetime | None = None, subject_hash: str | Non
     """An event about whom (a keyed hash, never the ID number), which departments, entry and grant,
     with whatever else describes it (`fields`, no personal data)."""
     at = at or utcnow()
-    body = {"v": 1, "kind": kind, "at": iso(at), "subject": subject_hash, "consumer": consumer_org_id,
+    at_text = iso(at)
+    body = {"v": 1, "kind": kind, "at": at_text, "subject": subject_hash, "consumer": consumer_org_id,
             "provider": provider_org_id, "entry": entry_id, "grant": grant_id, **fields}
-    leaf = canonical_flat(body) if all(not isinstance(v, (dict, list, float)) for v in fields.values()) \
-        else canonical(body)
-    return Event(kind, at, leaf, subject_hash, consumer_org_id, provider_org_id, entry_id, grant_id)
+    return Event(kind, at, canonical_flat(body), subject_hash, consumer_org_id, provider_org_id, entry_id, grant_id,
+                 at_text)
 
 
 def parse_leaf(leaf: bytes) -> dict:
@@ -127,16 +134,20 @@ def _drop_pending(session: Session) -> None:
 
 # ---- receipts -----------------------------------------------------------------------------------------
 
-@dataclass
 class Receipt:
-    seq: int
-    leaf_hash: bytes
-    batch_first: int
-    batch_size: int
-    batch_proof: list[bytes]
-    promise: str  # signed note
-    salt: str | None = None  # the call's salt for its request and response hashes (never in the leaf)
-    extra: dict = field(default_factory=dict)
+    """A call's receipt: its sequence number and leaf hash, the batch's signed promise, and the leaf's
+    path in the batch's tree (computed when asked for: bulk producers rarely need every one)."""
+
+    __slots__ = ("seq", "leaf_hash", "batch_first", "batch_size", "promise", "salt", "_tree")
+
+    def __init__(self, seq: int, leaf_hash: bytes, batch_first: int, batch_size: int, promise: str,
+                 tree: list[list[bytes]], salt: str | None = None):
+        self.seq, self.leaf_hash, self.batch_first, self.batch_size = seq, leaf_hash, batch_first, batch_size
+        self.promise, self._tree, self.salt = promise, tree, salt
+
+    @property
+    def batch_proof(self) -> list[bytes]:
+        return merkle.path_from_levels(self._tree, self.seq - self.batch_first)
 
     def to_json(self) -> dict:
         body = {"v": 1, "seq": self.seq, "leaf_hash": _b64(self.leaf_hash),
@@ -163,5 +174,5 @@ def sign_batch(first: int, leaf_hashes: list[bytes], now: datetime | None = None
     text = (f"{RECEIPT_TAG}\n{settings.ledger_origin}\n{first}\n{len(leaf_hashes)}\n{_b64(tree[-1][0])}\n"
             f"{deadline.astimezone(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')}\n")
     promise = keys.signer().sign(text)
-    return [Receipt(first + i, h, first, len(leaf_hashes), merkle.path_from_levels(tree, i), promise)
-            for i, h in enumerate(leaf_hashes)]
+    size = len(leaf_hashes)
+    return [Receipt(first + i, h, first, size, promise, tree) for i, h in enumerate(leaf_hashes)]

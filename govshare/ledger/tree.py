@@ -14,6 +14,7 @@ subtrees (`range_hash`).
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -201,42 +202,57 @@ def extend(conn: Connection, size: int, leaf_hashes: Sequence[bytes]) -> Extensi
     tiles holding them (read-only: `store` writes them), and the new root."""
     new_size = size + len(leaf_hashes)
     old = Tree(conn, size, cache=None)
-    fresh: dict[tuple[int, int], bytes] = {}  # (h, k) → hash of every node this append completes
+    sha256 = hashlib.sha256
+    # Per tree level h: the nodes this append completes, (index of the first, hashes in order). At
+    # level h the complete nodes were [0, size >> h) and are [0, new_size >> h).
+    fresh: list[tuple[int, list[bytes]]] = []
     h, first, nodes = 0, size, list(leaf_hashes)
     while nodes:
-        for i, value in enumerate(nodes):
-            fresh[(h, first + i)] = value
+        fresh.append((first, nodes))
         parent_first, parent_end = size >> (h + 1), new_size >> (h + 1)
+        # Only the first parent can have an old left child (the lone node before this append).
+        left_old = old.node(h, 2 * parent_first) if parent_end > parent_first and 2 * parent_first < first else None
         parents = []
         for j in range(parent_first, parent_end):
-            left = fresh.get((h, 2 * j)) or old.node(h, 2 * j)
-            parents.append(node_hash(left, fresh[(h, 2 * j + 1)]))
+            at = 2 * j - first
+            left = nodes[at] if at >= 0 else left_old
+            parents.append(sha256(b"\x01" + left + nodes[at + 1]).digest())
         h, first, nodes = h + 1, parent_first, parents
-    # Every tile that gained nodes is written whole: its base level's width decides what it holds.
+    # Every tile that gained nodes gained base nodes (a node completes with its last base node), so
+    # the touched tiles of tile level L are those of the fresh nodes at tree level 8L. Each is
+    # written whole: what it held, then its fresh nodes, level by level.
     tiles = []
-    for level, t in sorted({_tile_of(h, k)[:2] for (h, k) in fresh}):
-        base_h = level * TILE_HEIGHT
-        width = min(TILE_WIDTH, (new_size >> base_h) - t * TILE_WIDTH)
-        levels = []
-        for r in range(TILE_HEIGHT):
-            start = t * (TILE_WIDTH >> r)
-            levels.append([fresh.get((base_h + r, start + i)) or old.node(base_h + r, start + i)
-                           for i in range(width >> r)])
-        tiles.append((level, t, width, tile_blob(width, levels)))
+    for level in range(0, len(fresh), TILE_HEIGHT):
+        base_first, base_nodes = fresh[level]
+        base_end = base_first + len(base_nodes)
+        for t in range(base_first >> TILE_HEIGHT, ((base_end - 1) >> TILE_HEIGHT) + 1):
+            width = min(TILE_WIDTH, base_end - t * TILE_WIDTH)
+            old_width, old_blob = old._tile(level // TILE_HEIGHT, t) if t * TILE_WIDTH < base_first else (0, b"")
+            parts, old_at = [], 0
+            for r in range(TILE_HEIGHT):
+                old_n, n = old_width >> r, width >> r
+                parts.append(old_blob[old_at:old_at + old_n * HASH])
+                old_at += old_n * HASH
+                if n > old_n and level + r < len(fresh):
+                    first_r, nodes_r = fresh[level + r]
+                    start = t * (TILE_WIDTH >> r)
+                    parts.append(b"".join(nodes_r[start + old_n - first_r:start + n - first_r]))
+            tiles.append((level // TILE_HEIGHT, t, width, b"".join(parts)))
     tree = Tree(conn, new_size, cache=None)
     tree._tiles.update({(level, t): (width, blob) for level, t, width, blob in tiles})
-    # The tiles above hold every complete node of the new tree that the root needs (the right edge).
-    for (level, t), found in old._tiles.items():
-        tree._tiles.setdefault((level, t), found)
+    for key, found in old._tiles.items():  # the right edge's complete nodes, already read
+        tree._tiles.setdefault(key, found)
     return Extension(new_size, tree.root() if new_size else EMPTY_ROOT, tiles)
 
 
 def store(conn: Connection, extension: Extension) -> None:
     """Write an extension's tiles (in the caller's transaction, with the checkpoint that signs them)."""
-    if not extension.tiles:
-        return
-    mark = "?" if conn.dialect.name == "sqlite" else "%s"
-    conn.exec_driver_sql(
-        f"INSERT INTO ledger_tiles (level, idx, width, hashes) VALUES ({mark}, {mark}, {mark}, {mark}) "
-        "ON CONFLICT (level, idx) DO UPDATE SET width = excluded.width, hashes = excluded.hashes",
-        extension.tiles)
+    store_rows(conn.exec_driver_sql, "?" if conn.dialect.name == "sqlite" else "%s", extension)
+
+
+def store_rows(executemany, mark: str, extension: Extension) -> None:
+    """`store` on a DBAPI cursor's `executemany` (paramstyle `mark`)."""
+    if extension.tiles:
+        executemany(f"INSERT INTO ledger_tiles (level, idx, width, hashes) VALUES ({mark}, {mark}, {mark}, {mark}) "
+                    "ON CONFLICT (level, idx) DO UPDATE SET width = excluded.width, hashes = excluded.hashes",
+                    extension.tiles)
