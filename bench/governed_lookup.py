@@ -116,6 +116,19 @@ def bench_env(database_url: str | None, prefix: str) -> tuple[dict, str]:
     return env, ("postgresql" if database_url else "sqlite")
 
 
+def baseline_tree(ref: str) -> Path:
+    """A worktree of `ref` (created once under the temp dir) to serve the baseline from."""
+    import subprocess
+    root = Path(__file__).resolve().parents[1]
+    sha = subprocess.run(["git", "rev-parse", "--short", ref], cwd=root, check=True, capture_output=True,
+                         text=True).stdout.strip()
+    tree = Path(tempfile.gettempdir()) / f"govshare-baseline-{sha}"
+    if not tree.exists():
+        subprocess.run(["git", "worktree", "add", "--detach", str(tree), sha], cwd=root, check=True,
+                       capture_output=True)
+    return tree
+
+
 def cleanup(env: dict) -> None:
     """Remove the bench's data dir (a 1M-row SQLite database is ~270 MB)."""
     from govshare.core.database import dispose_engines
@@ -229,6 +242,9 @@ def main() -> None:
     parser.add_argument("--rate-seconds", type=float, default=5.0)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--keep-data", action="store_true", help="keep the data dir (printed) afterwards")
+    parser.add_argument("--baseline-ref", default=None,
+                        help="also serve the governed route from this commit (a git worktree), e.g. the last "
+                             "commit before the ledger, on the same database, as route 'baseline'")
     args = parser.parse_args()
 
     code = code_state()
@@ -245,19 +261,31 @@ def main() -> None:
         "governed": lambda: governed_prefix[0] + choice(keys) + governed_prefix[1],
         "bare": lambda: bare_prefix[0] + choice(keys) + bare_prefix[1],
     }
-    sent = {"governed": 0, "bare": 0}
+    if args.baseline_ref:
+        routes["baseline"] = routes["governed"]
+    sent = {route: 0 for route in routes}
+    servers: dict[str, object] = {}
 
     def run(route: str, seconds: float, rate: float | None = None, keep: int = 0) -> Phase:
-        phase = load(server.host, server.port, routes[route], connections=args.connections, seconds=seconds,
-                     rate=rate, keep_bodies=keep, spread=workers)
+        target = servers[route]
+        phase = load(target.host, target.port, routes[route], connections=args.connections, seconds=seconds,
+                     rate=rate, keep_bodies=keep, spread=spread[route])
         sent[route] += phase.requests
         if phase.failures:
             raise SystemExit(f"{route}: {phase.failures[:3]}")
         return phase
 
     import orjson
-    with uvicorn("governed_lookup:bench_app", env, workers=args.workers) as server:
-        workers = server.workers() if args.workers > 1 else None
+    from contextlib import ExitStack
+    with ExitStack() as stack:
+        # The ledger's integrator runs in the server (under its lease), as in production.
+        server = stack.enter_context(uvicorn("governed_lookup:bench_app", {**env, "GOVSHARE_INTEGRATOR": "1"},
+                                             workers=args.workers))
+        servers.update(governed=server, bare=server)
+        if args.baseline_ref:
+            servers["baseline"] = stack.enter_context(uvicorn("governed_lookup:bench_app", env, workers=args.workers,
+                                                              root=baseline_tree(args.baseline_ref)))
+        spread = {route: (servers[route].workers() if args.workers > 1 else None) for route in routes}
         # Correctness first: a governed answer is masked, the bare one is the same row in clear.
         key = keys[0]
         routes_one = {"governed": lambda: governed_prefix[0] + key + governed_prefix[1],
@@ -273,28 +301,36 @@ def main() -> None:
         assert "*" in governed["name"] and "*" in governed["mobile"], governed
         assert bare["id_number"] == key.decode() and set(bare) == set(governed), (bare, governed)
         print(f"governed answer: {governed}")
+        if args.baseline_ref:  # the baseline serves the same answer, without a receipt (no ledger there)
+            phase = load(servers["baseline"].host, servers["baseline"].port, routes_one["governed"], connections=1,
+                         seconds=0.0, keep_bodies=1)
+            sent["baseline"] += phase.requests
+            assert orjson.loads(phase.bodies[0])["records"][0] == governed
 
-        for route in ("governed", "bare"):  # warm-up: caches, connections, page cache
+        order = list(routes)
+        for route in order:  # warm-up: caches, connections, page cache
             run(route, args.warmup)
-        results: dict[str, list[Phase]] = {"governed": [], "bare": []}
-        cpu: dict[str, float] = {"governed": 0.0, "bare": 0.0}
-        machine: dict[str, float] = {"governed": 0.0, "bare": 0.0}
-        database: dict[str, float] = {"governed": 0.0, "bare": 0.0}  # PostgreSQL's processes
+        results: dict[str, list[Phase]] = {route: [] for route in order}
+        cpu = dict.fromkeys(order, 0.0)
+        machine = dict.fromkeys(order, 0.0)
+        database = dict.fromkeys(order, 0.0)  # PostgreSQL's processes
         slice_s = args.seconds / args.rounds
         for i in range(args.rounds):
-            for route in (("governed", "bare") if i % 2 == 0 else ("bare", "governed")):
-                before, machine_before, db_before = server.cpu_s(), machine_cpu_s(), comm_cpu_s("postgres")
+            for route in (order if i % 2 == 0 else order[::-1]):
+                target = servers[route]
+                before, machine_before, db_before = target.cpu_s(), machine_cpu_s(), comm_cpu_s("postgres")
                 results[route].append(run(route, slice_s))
-                cpu[route] += server.cpu_s() - before
+                cpu[route] += target.cpu_s() - before
                 machine[route] += machine_cpu_s() - machine_before
                 database[route] += comm_cpu_s("postgres") - db_before
         paced: dict[str, Phase] = {}
         if args.rate:
-            for route in ("governed", "bare"):
+            for route in order:
                 paced[route] = run(route, args.rate_seconds, rate=args.rate)
 
     audit_rows = _scalar("SELECT count(*) FROM exchange_calls WHERE method = 'lookup'")
     audit_ok = _scalar("SELECT count(*) FROM exchange_calls WHERE method = 'lookup' AND outcome = 'ok'")
+    leaves = _scalar("SELECT count(*) FROM ledger_entries WHERE kind = 'exchange.lookup'")
     rows = []
     for route, phases in results.items():
         lat = [x for p in phases for x in p.latencies_ms]
@@ -320,15 +356,25 @@ def main() -> None:
     governed_row, bare_row = rows[0], rows[1]
     ratio = governed_row["rps"] / bare_row["rps"]
     errors = sum(r["errors"] for r in rows)
-    audit_expected = sent["governed"]
+    audit_expected = sent["governed"] + sent.get("baseline", 0)
     checks = {"masked": True, "audit_rows": audit_rows, "audit_expected": audit_expected,
-              "audit_ok_rows": audit_ok, "audit_complete": audit_rows == audit_expected, "errors": errors}
+              "audit_ok_rows": audit_ok, "audit_complete": audit_rows == audit_expected, "errors": errors,
+              "ledger_leaves": leaves, "ledger_complete": leaves == sent["governed"]}
+    ledger_cost = None
+    if args.baseline_ref:
+        ledger_cost = 1 - governed_row["rps"] / rows[2]["rps"]
+        print(f"governed with the ledger / governed at {args.baseline_ref} (no ledger): "
+              f"{governed_row['rps'] / rows[2]['rps']:.2f} (ledger cost {ledger_cost:.1%}, goal <= 10%)")
     meets = {"rps": governed_row["rps"] >= 2000, "p99": governed_row["p99_ms"] <= 25.0, "ratio": ratio >= 0.5}
     if paced:
-        meets["p99_at_rate"] = rows[2]["p99_ms"] <= 25.0
+        meets["p99_at_rate"] = next(r for r in rows if r["route"] == "governed" and r["load"].startswith("open"))[
+            "p99_ms"] <= 25.0
+    if ledger_cost is not None:
+        meets["ledger_cost"] = ledger_cost <= 0.10
     report(f"governed_lookup_{store}", rows, {
         "entry_rows": world.rows, "workers": args.workers, "connections": args.connections,
         "seconds_per_route": args.seconds, "ratio_governed_to_bare": ratio, "checks": checks,
+        "baseline_ref": args.baseline_ref, "ledger_cost": ledger_cost,
         "goal": {"rps": 2000, "p99_ms": 25.0, "ratio": 0.5}, "meets_goal": meets,
         "valid": errors == 0 and audit_rows == audit_expected, "code": code,
         "code_changed_during_run": code_state() != code,
@@ -340,8 +386,8 @@ def main() -> None:
         print(f"data dir kept: {env['GOVSHARE_DATA_DIR']}")
     else:
         cleanup(env)
-    if errors or audit_rows != audit_expected:
-        raise SystemExit("invalid run: errors or missing audit records")
+    if errors or audit_rows != audit_expected or leaves != sent["governed"]:
+        raise SystemExit("invalid run: errors or missing audit records or ledger leaves")
 
 
 if __name__ == "__main__":

@@ -418,16 +418,18 @@ def proc_status_kb(pid: int, key: str) -> int:
 
 
 @contextmanager
-def uvicorn(app: str, env: dict, *, workers: int = 1, factory: bool = True, extra_args: tuple[str, ...] = ()):
+def uvicorn(app: str, env: dict, *, workers: int = 1, factory: bool = True, extra_args: tuple[str, ...] = (),
+            root: Path = ROOT):
     """`uvicorn APP` on 127.0.0.1 with `workers` processes (the env of this process plus `env`); waits
-    until every worker answers, stops it afterwards."""
+    until every worker answers, stops it afterwards. `root`: the source tree to serve (another
+    checkout, e.g. a baseline commit's worktree, is imported before the installed package)."""
     port = free_port()
     cmd = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
            "--workers", str(workers), "--no-access-log", "--log-level", "warning", *extra_args]
     if factory:
         cmd.append("--factory")
-    pythonpath = os.pathsep.join([str(BENCH), str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    proc = subprocess.Popen(cmd, env={**os.environ, **env, "PYTHONPATH": pythonpath}, cwd=ROOT,
+    pythonpath = os.pathsep.join([str(root / "bench"), str(root), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    proc = subprocess.Popen(cmd, env={**os.environ, **env, "PYTHONPATH": pythonpath}, cwd=root,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     server = Server(proc, "127.0.0.1", port)
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -37,7 +38,8 @@ async def lifespan(_app: FastAPI):
     gc.freeze()
     gc.set_threshold(100_000, 50, 100)
     running = scheduler.start_if_enabled()
-    integrator = Integrator().start() if scheduler.enabled() else None
+    integrator = Integrator().start() if scheduler.enabled() or os.environ.get("GOVSHARE_INTEGRATOR") == "1" \
+        else None
     try:
         yield
     finally:

@@ -134,7 +134,7 @@ class AuditWriter:
         events = [e for item in batch for e in item[1]]
         if not self.sqlite:
             with conn.cursor() as cur:
-                first = self._insert(cur.execute, cur.executemany, "%s", batch, events)
+                first = self._insert(cur.execute, _copier(cur), "%s", batch, events)
             conn.commit()
         else:
             first = self._sqlite_transaction(conn, batch, events)
@@ -172,6 +172,18 @@ class AuditWriter:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+
+
+def _copier(cursor):
+    """`executemany` for PostgreSQL's INSERTs of a batch, as one COPY each: the batch's transaction holds
+    the ledger's numbering row until it commits, so its inserts must be quick."""
+    def executemany(sql: str, rows: list[tuple]) -> None:
+        table, _, rest = sql.removeprefix("INSERT INTO ").partition(" (")
+        columns = rest.partition(")")[0]
+        with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    return executemany
 
 
 _checkpointers: set[str] = set()

@@ -35,3 +35,25 @@ def test_objects_sort_keys_by_utf16_and_strings_escape_like_json_stringify():
 def test_values_without_a_canonical_form_are_refused(bad):
     with pytest.raises((ValueError, TypeError)):
         canonical(bad)
+
+
+def test_the_fast_flat_encoder_is_byte_identical_on_hostile_strings():
+    """`canonical_flat` (orjson, for the hot path's events) must give the same bytes as the general
+    encoder: control characters, quotes, backslashes, lone surrogates, astral characters, U+2028,
+    DEL, non-ASCII keys (which fall back), floats (which fall back), integers at the 2^53 edge."""
+    import random
+
+    from govshare.ledger.canonical import canonical_flat
+
+    rng = random.Random(20261202)
+    alphabet = [chr(c) for c in range(0x30)] + ['"', "\\", "/", "é", "中", "\u2028", "\u2029", "\ud800", "\udfff",
+                                                "\U0001f600", "\x7f", "\ufeff", "a", "Z"]
+    for _ in range(5000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 16)))
+        value = {"kind": "exchange.lookup", "purpose": text, "rows": rng.randint(-5, 5), "subject": None,
+                 "ok": rng.random() < 0.5}
+        assert canonical_flat(value) == canonical(value), repr(text)
+    for value in ({"名称": "x"}, {"ratio": 0.5}, {"n": 2**53 - 1}, {"n": -(2**53) + 1}):
+        assert canonical_flat(value) == canonical(value)
+    with pytest.raises(ValueError):
+        canonical_flat({"n": 2**53})
