@@ -27,16 +27,25 @@ def key_path() -> Path:
     return get_settings().data_dir / "ledger.key"
 
 
-def _write_private(path: Path, text: str) -> None:
-    """Write a key file readable by its owner only, atomically (a rotation never leaves half a key)."""
+def _write_private(path: Path, text: str, replace: bool = True) -> None:
+    """Write a key file readable by its owner only, atomically (a rotation never leaves half a key).
+    With `replace=False` an existing file wins: processes starting together agree on one key."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".new")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.new")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
         fh.write(text + "\n")
         fh.flush()
         os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    if replace:
+        os.replace(tmp, path)
+        return
+    try:
+        os.link(tmp, path)  # fails if another process created the key first
+    except FileExistsError:
+        pass
+    finally:
+        os.unlink(tmp)
 
 
 def signer() -> Signer:
@@ -56,7 +65,8 @@ def signer() -> Signer:
         try:
             stat = path.stat()
         except FileNotFoundError:
-            _write_private(path, signer_key(settings.ledger_origin, new_signer(settings.ledger_origin).key))
+            _write_private(path, signer_key(settings.ledger_origin, new_signer(settings.ledger_origin).key),
+                           replace=False)
             stat = path.stat()
         tag = (str(path), stat.st_mtime_ns, stat.st_size)
         if _cached is None or _cached[0] != tag:

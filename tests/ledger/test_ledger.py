@@ -227,3 +227,20 @@ def test_proof_requests_outside_the_tree_are_4xx(world, client):
     assert resp.status_code == 422
     resp = client.get("/api/v1/ledger/proof/consistency", params={"first": 1})
     assert resp.status_code == 200 and resp.json()["second"] == size
+
+
+def test_processes_starting_together_agree_on_one_key(database, tmp_path):
+    """The first server processes of a platform create the key at once: one file, one key for all."""
+    import subprocess
+    import sys
+    code = ("from govshare.ledger.keys import signer, key_path; import sys; "
+            "sys.stdout.write(signer().verifier_key)")
+    env = {**os.environ, "GOVSHARE_DATA_DIR": str(tmp_path),
+           "GOVSHARE_DATABASE_URL": database.url.render_as_string(hide_password=False)}
+    procs = [subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True)
+             for _ in range(6)]
+    outputs = {p.communicate(timeout=60)[0] for p in procs}
+    assert all(p.returncode == 0 for p in procs)
+    assert len(outputs) == 1 and next(iter(outputs)).startswith("govshare.local/ledger+")
+    assert stat.S_IMODE(os.stat(tmp_path / "ledger.key").st_mode) == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["ledger.key"]
