@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import select
 
+from govshare.ledger.integrator import integrate_all
 from govshare.catalog import service as catalog
 from govshare.catalog.models import CatalogEntry
 from govshare.catalog.schemas import EntryCreate
@@ -97,6 +98,8 @@ def build_demo_city(rebuild: bool = False, scale: float = 1.0, seed: int = datas
             progress.advance(task)
         task = progress.add_task("sharing and exchange", total=sharing.steps())
         sharing.build_sharing(actors, entry_ids, tables, seed, lambda: progress.advance(task))
+    logins.append(_citizen(sharing.citizen_id(tables)))
+    integrate_all()  # the first checkpoint covers the whole demo history
     credentials = {
         "console": "http://127.0.0.1:8000/",
         "password_note": "all demo users share this password",
@@ -113,6 +116,16 @@ def build_demo_city(rebuild: bool = False, scale: float = 1.0, seed: int = datas
     credentials["path"] = str(path)
     console.print(f"demo city built in {credentials['built_seconds']} s")
     return credentials
+
+
+def _citizen(id_number: str) -> dict:
+    """A citizen account (their data-access record), for the population register's first person."""
+    with session_scope() as session:
+        orgs.create_user(session, UserCreate(username="citizen", display_name="市民（演示）",
+                                             org_code=datasets.OPERATOR_SHORT, password=datasets.DEMO_PASSWORD,
+                                             roles=["citizen"], id_number=id_number))
+    return {"username": "citizen", "password": datasets.DEMO_PASSWORD, "org": datasets.OPERATOR_SHORT,
+            "roles": ["citizen"]}
 
 
 def _people(progress: Progress, task) -> tuple[dict, dict, list, list, sharing.Actors]:

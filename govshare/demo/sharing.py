@@ -262,7 +262,7 @@ FEED = ("rsj", "火化信息", "mzj")
 
 def steps() -> int:
     """Progress units of `build_sharing`."""
-    return len(DEMANDS) + len(REQUESTS) + CALLS + 2
+    return len(DEMANDS) + len(REQUESTS) + CALLS + CITIZEN_LOOKUPS + 2
 
 
 @dataclass(frozen=True)
@@ -402,6 +402,11 @@ def _traffic(actors: Actors, entry_ids: dict, tables: dict, grants: list[dict], 
     for grant, count in zip(grants, counts):
         plan += [(actors.clients[grant["consumer"]], grant["entry_id"], method, payload, False)
                  for method, payload in _grant_calls(grant, tables[grant["entry"]], people, int(count), rng)]
+    # The demo citizen (`citizen_id`) is looked up by a few departments: their record page shows it.
+    citizen = citizen_id(tables)
+    for grant in [g for g in grants if "lookup" in g["methods"] and _id_number_key(g["entry"])][:CITIZEN_LOOKUPS]:
+        plan.append((actors.clients[grant["consumer"]], grant["entry_id"], "lookup",
+                     {_id_number_key(grant["entry"]): citizen}, False))
     for principal, entry_id, kind, spec in denied:
         key = next(i for i in spec["items"] if i.get("is_key"))["name"]
         query = {key: "330902199001011234"}
@@ -434,6 +439,19 @@ def _traffic(actors: Actors, entry_ids: dict, tables: dict, grants: list[dict], 
         pass
     advance()
     return len(plan) + 2, denials
+
+
+CITIZEN_LOOKUPS = 3
+
+
+def citizen_id(tables: dict[tuple[str, str], pa.Table]) -> str:
+    """The demo citizen: the first person of the population register."""
+    return str(tables["人口基础信息", "gaj"].column("id_number")[0])
+
+
+def _id_number_key(entry: tuple[str, str]) -> str | None:
+    key = next(i for i in _entry_spec(*entry)["items"] if i.get("is_key"))
+    return key["name"] if key.get("pi_kind") == "id_number" else None
 
 
 def _grant_calls(grant: dict, table: pa.Table, people: pa.ChunkedArray, count: int,

@@ -45,6 +45,11 @@ CHECK = textwrap.dedent("""
         held = http.get("/api/v1/grants", params={"side": "consumer", "status": "active"}).json()
         facts["grants_held"] = held["total"]
         facts["narrowed"] = any(g["masking"].get("male_name") == "drop" for g in held["items"])
+        login("citizen")  # the demo citizen: looked up by a few departments
+        record = http.get("/api/v1/me/data-access").json()
+        facts["citizen_record"] = record["total"]
+        facts["citizen_departments"] = len({r["department"] for r in record["items"]})
+        facts["checkpoint"] = http.get("/api/v1/ledger/checkpoint").text.splitlines()[1]
 
     from sqlalchemy import func, select
     from govshare.core.database import session_scope
@@ -52,6 +57,9 @@ CHECK = textwrap.dedent("""
     with session_scope(read_only=True) as session:
         facts["calls"] = dict(session.execute(select(ExchangeCall.outcome, func.count()).group_by(
             ExchangeCall.outcome)).all())
+    from govshare.ledger.verify import verify_log
+    report = verify_log()
+    facts["ledger_ok"], facts["ledger_leaves"] = report.ok, report.leaves
     print(json.dumps(facts))
 """)
 
@@ -86,6 +94,10 @@ def test_demo_city_builds_and_is_reused(tmp_path):
     calls = facts["calls"]
     assert sum(calls.values()) >= 2500 and calls["ok"] >= 2000 and calls.get("not_found", 0) >= 1
     assert {"no_grant", "pending", "revoked"} <= set(calls)  # denied calls are audited too
+    # Every call and governance event is in the ledger, integrated, and the log verifies.
+    assert facts["ledger_ok"] and facts["ledger_leaves"] > sum(calls.values())
+    assert int(facts["checkpoint"]) == facts["ledger_leaves"]
+    assert facts["citizen_record"] >= 2 and facts["citizen_departments"] >= 2
 
     again = _run(["-m", "govshare.cli", "demo", "--no-serve"], env)
     assert again.returncode == 0 and "reusing" in again.stdout
