@@ -242,6 +242,8 @@ def main() -> None:
     parser.add_argument("--rate-seconds", type=float, default=5.0)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--keep-data", action="store_true", help="keep the data dir (printed) afterwards")
+    parser.add_argument("--no-integrator", action="store_true",
+                        help="diagnostic: leave the ledger integrator out of the server (per-call cost only)")
     parser.add_argument("--baseline-ref", default=None,
                         help="also serve the governed route from this commit (a git worktree), e.g. the last "
                              "commit before the ledger, on the same database, as route 'baseline'")
@@ -279,7 +281,7 @@ def main() -> None:
     from contextlib import ExitStack
     with ExitStack() as stack:
         # The ledger's integrator runs in the server (under its lease), as in production.
-        server = stack.enter_context(uvicorn("governed_lookup:bench_app", {**env, "GOVSHARE_INTEGRATOR": "1"},
+        server = stack.enter_context(uvicorn("governed_lookup:bench_app", {**env, "GOVSHARE_INTEGRATOR": "0" if args.no_integrator else "1"},
                                              workers=args.workers))
         servers.update(governed=server, bare=server)
         if args.baseline_ref:

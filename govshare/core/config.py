@@ -78,6 +78,7 @@ class Settings(BaseSettings):
         return value
 
     _resolved_url: str | None = PrivateAttr(default=None)
+    _file_secret: str | None = PrivateAttr(default=None)
 
     @property
     def resolved_database_url(self) -> str:
@@ -94,13 +95,15 @@ class Settings(BaseSettings):
         """The shared signing secret: env first, else a 0600 file created on first use."""
         if self.secret_key:
             return self.secret_key
-        path = self.data_dir / "secret.key"
-        if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_urlsafe(48))
-        return path.read_text().strip()
+        if self._file_secret is None:  # read once per settings object: it is asked for on every call
+            path = self.data_dir / "secret.key"
+            if not path.exists():
+                self.data_dir.mkdir(parents=True, exist_ok=True)
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "w") as fh:
+                    fh.write(secrets.token_urlsafe(48))
+            self._file_secret = path.read_text().strip()
+        return self._file_secret
 
 
 @lru_cache

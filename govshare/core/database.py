@@ -207,8 +207,8 @@ def driver_row(conn, sql: str, params: dict | None = None) -> tuple | None:
         cursor.close()
 
 
-def sqlite_begin_immediate(dbapi_conn, timeout: float = 60.0) -> None:
-    """Take SQLite's write lock by retrying every 0.3 ms, on a connection whose busy timeout is 0.
+def sqlite_begin_immediate(dbapi_conn, timeout: float = 60.0, poll: float = 0.0003) -> None:
+    """Take SQLite's write lock by retrying every `poll` seconds, on a connection whose busy timeout is 0.
 
     SQLite's own busy handler sleeps 1, 2, 5, 10… ms between tries: a writer that waits that way
     loses the lock, over and over, to writers that retry sooner (the audit writers of every server
@@ -223,4 +223,4 @@ def sqlite_begin_immediate(dbapi_conn, timeout: float = 60.0) -> None:
             if "locked" not in str(exc) and "busy" not in str(exc) or waited > timeout:
                 raise
             # A long holder (a large load) is waited for with longer sleeps: no spinning for minutes.
-            time.sleep(0.0003 if waited < 0.2 else 0.002)
+            time.sleep(poll if waited < 0.2 else max(poll, 0.002))

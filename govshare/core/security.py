@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import secrets
 import time
+from functools import lru_cache
 from typing import Any
 
 import jwt
@@ -47,8 +48,13 @@ def new_id(prefix: str = "", nbytes: int = 9) -> str:
 
 def keyed_hash(value: str, purpose: str) -> str:
     """Deterministic keyed hash (HMAC-SHA256) for subjects that must never appear in clear."""
-    key = hashlib.sha256((purpose + ":" + get_settings().resolved_secret_key()).encode()).digest()
-    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(_purpose_key(purpose, get_settings().resolved_secret_key()), value.encode(),
+                    hashlib.sha256).hexdigest()
+
+
+@lru_cache(maxsize=64)
+def _purpose_key(purpose: str, secret: str) -> bytes:
+    return hashlib.sha256((purpose + ":" + secret).encode()).digest()
 
 
 def subject_hash(value: str) -> str:

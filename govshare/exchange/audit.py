@@ -66,7 +66,9 @@ class AuditWriter:
         row = None
         if record is not None:
             at = record.pop("at", None) or (leaf.at if leaf else utcnow())
-            row = (at.strftime(_SQLITE_TIME) if self.sqlite else at, *(record.get(c) for c in COLUMNS[1:-1]))
+            if self.sqlite:
+                at = leaf.sqlite_time if leaf is not None and at is leaf.at else at.strftime(_SQLITE_TIME)
+            row = (at, *(record.get(c) for c in COLUMNS[1:-1]))
         return self._put(row, (leaf,) if leaf is not None else (), single=True)
 
     def submit_events(self, events: list[Event]) -> Future | asyncio.Future:

@@ -37,7 +37,6 @@ class ExchangeCall(Base):
         Index("ix_exchange_calls_entry_at", "entry_id", "at"),
         Index("ix_exchange_calls_consumer_at", "consumer_org_id", "at"),
         Index("ix_exchange_calls_provider_at", "provider_org_id", "at"),
-        Index("ix_exchange_calls_subject", "subject_hash"),
     )
 
 

@@ -36,7 +36,7 @@ from govshare.core.ratelimit import limiter
 from govshare.core.security import subject_hash as subject_of
 from govshare.exchange import audit
 from govshare.exchange.policy import GrantPolicy, authorize, entry_of, row_tokens
-from govshare.ledger.canonical import canonical
+from govshare.ledger.canonical import canonical_fast
 from govshare.ledger.sequencer import RECEIPT_HEADER, Receipt, make_event
 from govshare.mounting import store
 from govshare.orgs.service import Principal
@@ -104,7 +104,7 @@ def _record(principal: Principal, entry_id: str, method: str, grant: GrantPolicy
     leaf = make_event(
         f"exchange.{method}", subject_hash=subject_hash, consumer_org_id=principal.org_id, provider_org_id=provider,
         entry_id=entry_id[:32], grant_id=grant_id, client=principal.id, purpose=purpose, outcome=outcome,
-        status=status, rows=rows, request=_salted(salt, canonical(request or {})),
+        status=status, rows=rows, request=_salted(salt, canonical_fast(request or {})),
         response=_salted(salt, content) if content is not None else None)
     return audit.record(
         leaf, at=leaf.at, provider_org_id=provider, consumer_org_id=principal.org_id, client_id=principal.id,

@@ -97,3 +97,23 @@ def canonical_flat(value: dict) -> bytes:
         return orjson.dumps(value, option=_ESCAPED_SORTED)
     except TypeError:  # a lone surrogate cannot be UTF-8; an integer beyond ±2^53 (refused there)
         return canonical(value)
+
+
+def canonical_fast(value) -> bytes:
+    """`canonical` of small nested values (a request's parameters) without the general encoder when
+    nothing in them needs it: dicts with ASCII keys, lists, str / int / bool / None."""
+    if not _plain(value):
+        return canonical(value)
+    try:
+        return orjson.dumps(value, option=_ESCAPED_SORTED)
+    except TypeError:
+        return canonical(value)
+
+
+def _plain(value) -> bool:
+    kind = type(value)
+    if kind is dict:
+        return "".join(value).isascii() and all(_plain(v) for v in value.values())
+    if kind is list or kind is tuple:
+        return all(_plain(v) for v in value)
+    return kind in _FLAT_TYPES

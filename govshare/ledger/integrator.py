@@ -18,7 +18,9 @@ from sqlalchemy.engine import Engine
 
 from govshare.core import jobs
 from govshare.core.config import get_settings
-from govshare.core.database import driver_row, driver_rows, get_engine, session_scope, sqlite_begin_immediate, utcnow
+from govshare.core.database import (
+    BUSY_TIMEOUT_MS, driver_row, driver_rows, get_engine, session_scope, sqlite_begin_immediate, utcnow,
+)
 from govshare.ledger import keys, tree
 from govshare.ledger.models import LedgerCheckpoint
 from govshare.ledger.note import Checkpoint
@@ -72,8 +74,11 @@ def _write(engine: Engine, size: int, extension: tree.Extension, note: str, key_
     try:
         cursor = raw.cursor()
         if sqlite:
+            # No checkpoint in this commit (the audit writers' background thread checkpoints), and a
+            # slower poll for the lock than theirs: an integration may wait a few ms, a call should not.
             raw.driver_connection.execute("PRAGMA busy_timeout=0")
-            sqlite_begin_immediate(raw.driver_connection)
+            raw.driver_connection.execute("PRAGMA wal_autocheckpoint=0")
+            sqlite_begin_immediate(raw.driver_connection, poll=0.002)
         try:
             cursor.execute("SELECT max(size) FROM ledger_checkpoints")
             latest = cursor.fetchone()[0] or 0
@@ -95,7 +100,8 @@ def _write(engine: Engine, size: int, extension: tree.Extension, note: str, key_
             raise
     finally:
         if sqlite:
-            raw.driver_connection.execute("PRAGMA busy_timeout=60000")
+            raw.driver_connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            raw.driver_connection.execute("PRAGMA wal_autocheckpoint=1000")
         raw.close()
 
 

@@ -20,13 +20,14 @@ import base64
 import json
 from datetime import datetime, timedelta, timezone
 
+import orjson
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from govshare.core.config import get_settings
 from govshare.core.database import utcnow
 from govshare.ledger import keys, merkle
-from govshare.ledger.canonical import canonical, canonical_flat
+from govshare.ledger.canonical import canonical_flat
 
 RECEIPT_HEADER = "GovShare-Receipt"
 RECEIPT_TAG = "govshare-receipt/v1"
@@ -62,9 +63,13 @@ class Event:
             self._leaf_hash = merkle.leaf_hash(self.leaf)
         return self._leaf_hash
 
+    @property
+    def sqlite_time(self) -> str:
+        """SQLAlchemy's DateTime text on SQLite, `YYYY-MM-DD HH:MM:SS.ffffff` (UTC): a slice of the ISO form."""
+        return f"{self._iso[:10]} {self._iso[11:26]}"
+
     def row(self, seq: int, sqlite: bool) -> tuple:
-        # SQLAlchemy's DateTime text on SQLite is `YYYY-MM-DD HH:MM:SS.ffffff` (UTC): a slice of the ISO form.
-        at = f"{self._iso[:10]} {self._iso[11:26]}" if sqlite else self.at
+        at = self.sqlite_time if sqlite else self.at
         return (seq, at, self.kind, self.leaf, self.subject_hash, self.consumer_org_id, self.provider_org_id,
                 self.entry_id, self.grant_id)
 
@@ -159,7 +164,8 @@ class Receipt:
         return body
 
     def header(self) -> str:
-        return base64.urlsafe_b64encode(canonical(self.to_json())).decode().rstrip("=")
+        # A transport form (the signature covers the promise's text, not this JSON): no canonicalisation.
+        return base64.urlsafe_b64encode(orjson.dumps(self.to_json())).decode().rstrip("=")
 
 
 def _b64(raw: bytes) -> str:
