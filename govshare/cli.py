@@ -760,8 +760,10 @@ def ledger_rotate_key(as_json: bool = typer.Option(False, "--json")):
 
 @ledger_app.command("verify")
 def ledger_verify(from_checkpoint: Optional[Path] = typer.Option(
-                      None, "--from-checkpoint", help="A checkpoint saved earlier: check the log still extends it"),
-                  key_file: Optional[Path] = typer.Option(None, "--key", help="Extra verifier keys, one per line"),
+                      None, "--from-checkpoint", exists=True, dir_okay=False,
+                      help="A checkpoint saved earlier: check the log still extends it"),
+                  key_file: Optional[Path] = typer.Option(None, "--key", exists=True, dir_okay=False,
+                                                          help="Extra verifier keys, one per line"),
                   as_json: bool = typer.Option(False, "--json")):
     """Recompute the whole tree from the stored leaves and check every node, checkpoint and signature.
     Exit code 1 and the first bad index when anything was modified, deleted, inserted or reordered."""
@@ -784,9 +786,11 @@ def ledger_verify(from_checkpoint: Optional[Path] = typer.Option(
 
 
 @ledger_app.command("verify-receipt")
-def ledger_verify_receipt(receipt_file: Path = typer.Argument(..., help="The GovShare-Receipt header value "
+def ledger_verify_receipt(receipt_file: Path = typer.Argument(..., exists=True, dir_okay=False,
+                                                              help="The GovShare-Receipt header value "
                                                                          "(or its JSON) in a file"),
-                          key_file: Optional[Path] = typer.Option(None, "--key", help="Verifier keys, one per line: "
+                          key_file: Optional[Path] = typer.Option(None, "--key", exists=True, dir_okay=False,
+                                                                  help="Verifier keys, one per line: "
                                                                   "offline, no database needed"),
                           as_json: bool = typer.Option(False, "--json")):
     """Check a receipt against the published key; with the platform's database at hand, also that the

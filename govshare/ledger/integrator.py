@@ -71,6 +71,7 @@ def _write(engine: Engine, size: int, extension: tree.Extension, note: str, key_
     raw = engine.raw_connection()
     sqlite = engine.dialect.name == "sqlite"
     mark = "?" if sqlite else "%s"
+    stamp = created_at.isoformat(sep=" ", timespec="microseconds")[:26] if sqlite else created_at
     try:
         cursor = raw.cursor()
         if sqlite:
@@ -88,11 +89,10 @@ def _write(engine: Engine, size: int, extension: tree.Extension, note: str, key_
             tree.store_rows(cursor.executemany, mark, extension)
             cursor.execute(f"INSERT INTO ledger_keys (key_id, verifier_key, created_at) VALUES ({mark}, {mark}, {mark}) "
                            "ON CONFLICT (key_id) DO NOTHING",
-                           (key_id, verifier_key, created_at.isoformat(sep=" ", timespec="microseconds")[:26] if sqlite else created_at))
+                           (key_id, verifier_key, stamp))
             cursor.execute(f"INSERT INTO ledger_checkpoints (size, root, note, key_id, created_at) "
                            f"VALUES ({mark}, {mark}, {mark}, {mark}, {mark})",
-                           (extension.size, extension.root, note, key_id,
-                            created_at.isoformat(sep=" ", timespec="microseconds")[:26] if sqlite else created_at))
+                           (extension.size, extension.root, note, key_id, stamp))
             raw.commit()
             return True
         except BaseException:

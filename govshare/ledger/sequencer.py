@@ -17,7 +17,6 @@ caller gets its leaf's path in that tree. Checking it needs the published key an
 from __future__ import annotations
 
 import base64
-import json
 from datetime import datetime, timedelta, timezone
 
 import orjson
@@ -87,10 +86,6 @@ def make_event(kind: str, *, at: datetime | None = None, subject_hash: str | Non
                  at_text)
 
 
-def parse_leaf(leaf: bytes) -> dict:
-    return json.loads(leaf)
-
-
 # ---- sequencing ---------------------------------------------------------------------------------------
 
 def take_numbers(execute, mark: str, count: int) -> int:
@@ -155,9 +150,9 @@ class Receipt:
         return merkle.path_from_levels(self._tree, self.seq - self.batch_first)
 
     def to_json(self) -> dict:
-        body = {"v": 1, "seq": self.seq, "leaf_hash": _b64(self.leaf_hash),
+        body = {"v": 1, "seq": self.seq, "leaf_hash": b64(self.leaf_hash),
                 "batch": {"first": self.batch_first, "size": self.batch_size,
-                          "proof": [_b64(p) for p in self.batch_proof]},
+                          "proof": [b64(p) for p in self.batch_proof]},
                 "promise": self.promise}
         if self.salt:
             body["salt"] = self.salt
@@ -168,7 +163,7 @@ class Receipt:
         return base64.urlsafe_b64encode(orjson.dumps(self.to_json())).decode().rstrip("=")
 
 
-def _b64(raw: bytes) -> str:
+def b64(raw: bytes) -> str:
     return base64.b64encode(raw).decode()
 
 
@@ -177,7 +172,7 @@ def sign_batch(first: int, leaf_hashes: list[bytes], now: datetime | None = None
     settings = get_settings()
     deadline = (now or utcnow()) + timedelta(seconds=settings.ledger_max_delay_seconds)
     tree = merkle.levels(leaf_hashes)
-    text = (f"{RECEIPT_TAG}\n{settings.ledger_origin}\n{first}\n{len(leaf_hashes)}\n{_b64(tree[-1][0])}\n"
+    text = (f"{RECEIPT_TAG}\n{settings.ledger_origin}\n{first}\n{len(leaf_hashes)}\n{b64(tree[-1][0])}\n"
             f"{deadline.astimezone(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')}\n")
     promise = keys.signer().sign(text)
     size = len(leaf_hashes)

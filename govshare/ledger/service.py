@@ -7,24 +7,22 @@ department the events it is party to (as consumer or provider).
 
 from __future__ import annotations
 
-import base64
 import json
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from govshare.catalog.models import CatalogEntry
 from govshare.core.errors import Forbidden, InvalidInput, NotFound
 from govshare.core.security import subject_hash
 from govshare.ledger import tree
 from govshare.ledger.keys import publish, verifier_keys
 from govshare.ledger.merkle import leaf_hash
 from govshare.ledger.models import LedgerCheckpoint, LedgerEntry
+from govshare.ledger.sequencer import b64
+from govshare.orgs.models import Organization, User
 from govshare.orgs.roles import Role
 from govshare.orgs.service import Principal
-
-
-def b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode()
 
 
 def latest_checkpoint(session: Session) -> LedgerCheckpoint:
@@ -144,11 +142,6 @@ RECORD_KINDS = ("exchange.lookup", "exchange.verify")
 def data_access_record(session: Session, principal: Principal, limit: int, offset: int) -> tuple[list[dict], int]:
     """Every lookup and verification of the signed-in citizen's data: when, by which department, in which
     entry, for what purpose, with what outcome — newest first, and nothing about anyone else."""
-    from sqlalchemy import func
-
-    from govshare.catalog.models import CatalogEntry
-    from govshare.orgs.models import Organization, User
-
     if not (principal.kind == "user" and principal.has_role(Role.citizen)):
         raise Forbidden("the data-access record is for citizens, about themselves", code="citizens_only")
     subject = session.scalar(select(User.subject_hash).where(User.id == principal.id))

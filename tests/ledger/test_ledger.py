@@ -191,6 +191,9 @@ def test_cli_verifies_the_log_and_a_receipt_offline(world, client, tmp_path):
     result = runner.invoke(cli, ["ledger", "verify-receipt", str(tmp_path / "forged.txt"),
                                  "--key", str(tmp_path / "key.txt")])
     assert result.exit_code == 1 and "INVALID" in result.output
+    # A receipt file that is not there: a usage error naming it, not a traceback.
+    result = runner.invoke(cli, ["ledger", "verify-receipt", str(tmp_path / "missing.txt")])
+    assert result.exit_code == 2 and "does not exist" in result.output
 
 
 def test_key_file_is_private_and_rotation_keeps_old_signatures_valid(world, client):
