@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from govshare.core.config import get_settings
@@ -89,9 +90,12 @@ def publish(session: Session, current: Signer | None = None) -> LedgerKey:
     key_id = current.verifier_key.split("+")[1]
     row = session.get(LedgerKey, key_id)
     if row is None:
-        row = LedgerKey(key_id=key_id, verifier_key=current.verifier_key, created_at=utcnow())
-        session.add(row)
-        session.flush()
+        try:
+            with session.begin_nested():  # processes starting together publish the same key at once
+                session.add(LedgerKey(key_id=key_id, verifier_key=current.verifier_key, created_at=utcnow()))
+        except IntegrityError:
+            pass
+        row = session.get(LedgerKey, key_id)
     return row
 
 

@@ -38,7 +38,8 @@ def _latest(session: Session) -> dict | None:
         row = ledger.latest_checkpoint(session)
     except NotFound:
         return None
-    return {"size": row.size, "root": ledger.b64(row.root), "note": row.note, "created_at": row.created_at}
+    return {"size": row.size, "root": ledger.b64(row.root), "note": row.note, "created_at": row.created_at,
+            "key_id": row.key_id}
 
 
 @router.get("/ledger")
@@ -53,10 +54,14 @@ def ledger_page(request: Request, index: int | None = Query(None, ge=0),
         except InvalidInput:
             found = None
         if found is not None:
-            key = ledger.public_keys(session)
-            root = Checkpoint.parse(open_note(checkpoint["note"], key[0]["verifier_key"])).root \
-                if key else base64.b64decode(found["root_hash"])
-            found["verified"] = merkle.verify_inclusion(
+            # Against the root the checkpoint's own key signed (the key that signed it, not the newest).
+            signer_key = next((k["verifier_key"] for k in ledger.public_keys(session)
+                               if k["key_id"] == checkpoint["key_id"]), None)
+            try:
+                root = Checkpoint.parse(open_note(checkpoint["note"], signer_key)).root if signer_key else None
+            except NoteError:
+                root = None
+            found["verified"] = root is not None and merkle.verify_inclusion(
                 base64.b64decode(found["leaf_hash"]), index, found["tree_size"],
                 [base64.b64decode(h) for h in found["proof"]], root)
         proof = found or {"missing": True, "index": index}
