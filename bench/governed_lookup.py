@@ -263,8 +263,9 @@ def main() -> None:
         "governed": lambda: governed_prefix[0] + choice(keys) + governed_prefix[1],
         "bare": lambda: bare_prefix[0] + choice(keys) + bare_prefix[1],
     }
-    if args.baseline_ref:
+    if args.baseline_ref:  # the same two routes served by the baseline's code
         routes["baseline"] = routes["governed"]
+        routes["baseline_bare"] = routes["bare"]
     sent = {route: 0 for route in routes}
     servers: dict[str, object] = {}
 
@@ -285,8 +286,8 @@ def main() -> None:
                                              workers=args.workers))
         servers.update(governed=server, bare=server)
         if args.baseline_ref:
-            servers["baseline"] = stack.enter_context(uvicorn("governed_lookup:bench_app", env, workers=args.workers,
-                                                              root=baseline_tree(args.baseline_ref)))
+            servers["baseline"] = servers["baseline_bare"] = stack.enter_context(uvicorn(
+                "governed_lookup:bench_app", env, workers=args.workers, root=baseline_tree(args.baseline_ref)))
         spread = {route: (servers[route].workers() if args.workers > 1 else None) for route in routes}
         # Correctness first: a governed answer is masked, the bare one is the same row in clear.
         key = keys[0]
@@ -366,7 +367,8 @@ def main() -> None:
     if args.baseline_ref:
         ledger_cost = 1 - governed_row["rps"] / rows[2]["rps"]
         print(f"governed with the ledger / governed at {args.baseline_ref} (no ledger): "
-              f"{governed_row['rps'] / rows[2]['rps']:.2f} (ledger cost {ledger_cost:.1%}, goal <= 10%)")
+              f"{governed_row['rps'] / rows[2]['rps']:.2f} (ledger cost {ledger_cost:.1%}, goal <= 10%); "
+              f"bare route here / there: {bare_row['rps'] / rows[3]['rps']:.2f}")
     meets = {"rps": governed_row["rps"] >= 2000, "p99": governed_row["p99_ms"] <= 25.0, "ratio": ratio >= 0.5}
     if paced:
         meets["p99_at_rate"] = next(r for r in rows if r["route"] == "governed" and r["load"].startswith("open"))[
