@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test install bench lint clean
+.PHONY: demo test install bench lint clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,13 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/govshare demo
 
+## Debian's Chromium for the browser tests (Playwright drives it; it downloads no browser of its own)
+browser:
+	@command -v chromium >/dev/null || { apt-get install -y -q chromium >/dev/null 2>&1 || \
+	  { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }; }
+
 ## Run the whole test suite (SQLite by default; GOVSHARE_DATABASE_URL=postgresql://... for PostgreSQL)
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/ruff check govshare tests bench scripts
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 

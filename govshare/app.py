@@ -18,12 +18,18 @@ from govshare.exchange.endpoints import router as exchange_router
 from govshare.ledger.endpoints import alerts_router, me_router
 from govshare.ledger.endpoints import router as ledger_router
 from govshare.mounting.endpoints import router as mounting_router
+from govshare.opendata.endpoints import ckan_router
+from govshare.opendata.endpoints import router as opendata_router
+from govshare.opendata.pages import router as opendata_pages_router
 from govshare.orgs.endpoints import oauth_router
 from govshare.orgs.endpoints import router as orgs_router
 from govshare.sharing.endpoints import router as sharing_router
+from govshare.web.admin_pages import router as admin_pages_router
+from govshare.web.home_pages import router as home_pages_router
 from govshare.web.ledger_pages import router as ledger_pages_router
 from govshare.web.pages import mount_static
 from govshare.web.pages import router as web_router
+from govshare.web.sharing_pages import router as sharing_pages_router
 
 
 @asynccontextmanager
@@ -73,9 +79,15 @@ def create_app() -> FastAPI:
     app.include_router(ledger_router)
     app.include_router(alerts_router)
     app.include_router(me_router)
+    app.include_router(ckan_router)
+    app.include_router(opendata_router)
     mount_static(app)
     app.include_router(web_router)
+    app.include_router(home_pages_router)
+    app.include_router(sharing_pages_router)
     app.include_router(ledger_pages_router)
+    app.include_router(admin_pages_router)
+    app.include_router(opendata_pages_router)
 
     @app.get("/healthz", tags=["ops"])
     def healthz():

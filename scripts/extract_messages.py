@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import sys
 from pathlib import Path
 
@@ -76,8 +77,9 @@ def _render(catalog: Catalog) -> bytes:
     return buf.getvalue()
 
 
-def merged(template: Catalog, lang: str) -> Catalog:
-    """The language's catalog updated to the template: new msgids added empty, unused ones dropped."""
+def merged(template: Catalog, lang: str, fills: dict | None = None) -> Catalog:
+    """The language's catalog updated to the template: new msgids added empty, unused ones dropped;
+    `fills` (msgid → translation, a list for plural forms) filled in where the catalog has none."""
     path = LOCALE / lang / "LC_MESSAGES" / "messages.po"
     if path.exists():
         with path.open("rb") as fh:
@@ -87,14 +89,29 @@ def merged(template: Catalog, lang: str) -> Catalog:
     catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)
     catalog.header_comment = "# " + HEADER
     catalog.fuzzy = False
+    for message in list(catalog)[1:]:
+        key = message.id[0] if isinstance(message.id, tuple) else message.id
+        given = (fills or {}).get(key)
+        if given and not (message.string if isinstance(message.string, str) else any(message.string)):
+            message.string = tuple(given) if isinstance(message.id, tuple) else given
     return catalog
 
 
-def run(check: bool) -> int:
+def _fills(paths: list[Path]) -> dict:
+    """Translations handed in as JSON files ({"msgid": "译文"}), e.g. govshare/locale/pending/*.json."""
+    found: dict = {}
+    for path in paths:
+        found.update(json.loads(path.read_text(encoding="utf-8")))
+    return found
+
+
+def run(check: bool, fill: list[Path] | None = None) -> int:
     template = extract()
     outputs = {POT: _render(template)}
+    fills = _fills(fill or [])
     for lang in LANGUAGES:
-        outputs[LOCALE / lang / "LC_MESSAGES" / "messages.po"] = _render(merged(template, lang))
+        outputs[LOCALE / lang / "LC_MESSAGES" / "messages.po"] = _render(
+            merged(template, lang, fills if lang == "zh" else None))
     stale = []
     for path, content in outputs.items():
         old = path.read_bytes() if path.exists() else b""
@@ -127,7 +144,10 @@ def _strip_dates(content: bytes) -> bytes:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--check", action="store_true", help="report, do not write; exit 1 when out of date")
-    sys.exit(run(parser.parse_args().check))
+    parser.add_argument("--fill", nargs="*", type=Path, default=[],
+                        help="JSON files of Chinese translations ({msgid: 译文}) to fill empty msgstrs from")
+    args = parser.parse_args()
+    sys.exit(run(args.check, args.fill))
 
 
 if __name__ == "__main__":

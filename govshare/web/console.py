@@ -229,14 +229,17 @@ def _flash_message(lang: str, entry: dict) -> Message:
 
 @dataclass(frozen=True)
 class NavItem:
+    """A navigation link; page modules append theirs to NAV, shown by `order` (home 0 … operator 90)."""
+
     key: str
     href: str
     msgid: str
     visible: Callable[[Viewer], bool] = lambda viewer: True
+    order: int = 50
 
 
 NAV: list[NavItem] = [
-    NavItem("catalog", "/catalog", N_("Catalog"), lambda viewer: "citizen" not in viewer.roles),
+    NavItem("catalog", "/catalog", N_("Catalog"), lambda viewer: "citizen" not in viewer.roles, order=10),
 ]
 
 
@@ -403,7 +406,7 @@ def render(request: Request, template: str, context: dict | None = None, *, stat
         "html_lang": i18n.HTML_LANG[lang],
         "viewer": viewer,
         "csrf_token": viewer.csrf_token if viewer else "",
-        "nav": [item for item in NAV if viewer is not None and item.visible(viewer)],
+        "nav": sorted((item for item in NAV if viewer is not None and item.visible(viewer)), key=lambda i: i.order),
         "active_nav": "",
         "languages": [{"code": code, "name": i18n.LANGUAGE_NAMES[code],
                        "href": "/lang/" + code + "?" + urlencode({"next": page_url}), "current": code == lang}

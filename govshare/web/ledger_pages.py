@@ -26,10 +26,10 @@ router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 PER_PAGE = 20
 
 NAV.extend([
-    NavItem("ledger", "/ledger", N_("Ledger"), lambda v: Role.citizen not in v.roles),
-    NavItem("trace", "/audit/trace", N_("Tracing"), lambda v: Role.auditor in v.roles),
-    NavItem("alerts", "/alerts", N_("Alerts"), lambda v: Role.security_officer in v.roles),
-    NavItem("record", "/me/record", N_("My data-access record"), lambda v: Role.citizen in v.roles),
+    NavItem("ledger", "/ledger", N_("Ledger"), lambda v: Role.citizen not in v.roles, order=60),
+    NavItem("trace", "/audit/trace", N_("Tracing"), lambda v: Role.auditor in v.roles, order=70),
+    NavItem("alerts", "/alerts", N_("Alerts"), lambda v: Role.security_officer in v.roles, order=75),
+    NavItem("record", "/me/record", N_("My data-access record"), lambda v: Role.citizen in v.roles, order=5),
 ])
 
 
