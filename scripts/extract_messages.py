@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -117,9 +118,11 @@ def run(check: bool, fill: list[Path] | None = None) -> int:
         old = path.read_bytes() if path.exists() else b""
         if _strip_dates(old) != _strip_dates(content):
             stale.append(path)
-            if not check:
+            if not check:  # atomically: a concurrent run never reads half a catalog
                 path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(content)
+                partial = path.with_name(f".{path.name}.{os.getpid()}")
+                partial.write_bytes(content)
+                os.replace(partial, path)
     with (LOCALE / "zh" / "LC_MESSAGES" / "messages.po").open("rb") as fh:
         zh = read_po(fh)
     untranslated = [m.id for m in list(zh)[1:] if not m.string or m.fuzzy]

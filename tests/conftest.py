@@ -187,3 +187,51 @@ def entry_body(**overrides) -> dict:
 @pytest.fixture()
 def platform(client) -> Platform:
     return Platform(client)
+
+
+# ---- a real server ----------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(database):
+    """The platform served by a real uvicorn process on loopback, on the tests' database and data dir:
+    for clients that speak real HTTP (ckanapi, the browser). Yields its base URL."""
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from govshare.core.config import get_settings
+
+    settings = get_settings()
+    port = free_port()
+    env = {**os.environ, "GOVSHARE_DATA_DIR": str(settings.data_dir), "GOVSHARE_SECRET_KEY": settings.resolved_secret_key(),
+           "GOVSHARE_DATABASE_URL": settings.resolved_database_url, "GOVSHARE_SCHEDULER": "0"}
+    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "govshare.app:create_app", "--factory",
+                               "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            if server.poll() is not None:
+                raise RuntimeError("uvicorn exited: " + server.stderr.read().decode(errors="replace")[-2000:])
+            try:
+                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("uvicorn did not answer /healthz in 30 s")
+        yield base
+    finally:
+        server.terminate()
+        try:
+            server.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
