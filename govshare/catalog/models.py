@@ -67,6 +67,12 @@ class CatalogEntry(Base):
         cascade="all, delete-orphan", order_by="CatalogItem.position", lazy="selectin")
 
 
+# The open data portal lists public entries (open / conditional) newest first without a scan.
+# The trailing columns make it covering for the portal's page and facet queries.
+Index("ix_catalog_entries_public", CatalogEntry.open_type, CatalogEntry.status, CatalogEntry.updated_at,
+      CatalogEntry.provider_org_id, CatalogEntry.class_id, CatalogEntry.mounted, CatalogEntry.id)
+
+
 class CatalogItem(Base):
     """An item (信息项): one field of a resource."""
 
@@ -84,6 +90,8 @@ class CatalogItem(Base):
     is_key: Mapped[bool] = mapped_column(Boolean, default=False)
     sensitivity: Mapped[str] = mapped_column(String(16), default="general")
     pi_kind: Mapped[str] = mapped_column(String(16), default="none")
+    # What open data does with this item (OpenTreatment): drop it, or publish a generalised value.
+    open_treatment: Mapped[str | None] = mapped_column(String(16), default=None)
     description: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (UniqueConstraint("entry_id", "name"),)

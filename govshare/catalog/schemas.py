@@ -5,7 +5,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from govshare.catalog.vocab import (
-    Category, DataType, EntryFormat, OpenType, PIKind, Sensitivity, ShareMethod, ShareType, UpdateCycle,
+    Category, DataType, EntryFormat, OpenTreatment, OpenType, PIKind, Sensitivity, ShareMethod, ShareType, UpdateCycle,
 )
 
 ITEM_NAME_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
@@ -22,6 +22,9 @@ class ItemIn(BaseModel):
     sensitivity: Sensitivity = Sensitivity.general
     pi_kind: PIKind = PIKind.none
     description: str | None = Field(default=None, max_length=500)
+    open_treatment: OpenTreatment | None = Field(
+        default=None, description="Open data: drop the item or publish it generalised (required for personal "
+        "items of an open entry)")
 
     @model_validator(mode="after")
     def _key_is_required(self):

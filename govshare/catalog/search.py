@@ -22,6 +22,7 @@ tsvector built from the tokens, GIN-indexed), so both stores answer the same que
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -100,11 +101,18 @@ class EntryFacets:
     open_type: str
     mounted: bool
     classification_code: str
+    # Facets of the console's catalog page; optional so that older callers (the bench) index as before.
+    update_cycle: str = ""
+    format: str = ""
 
     def tokens(self) -> list[str]:
         out = [facet_token("status", self.status), facet_token("prov", self.provider_org_id),
                facet_token("cat", self.category), facet_token("share", self.share_type),
                facet_token("open", self.open_type), facet_token("mounted", int(self.mounted))]
+        if self.update_cycle:
+            out.append(facet_token("cycle", self.update_cycle))
+        if self.format:
+            out.append(facet_token("fmt", self.format))
         out += [facet_token("class", self.classification_code[:n])
                 for n in range(1, len(self.classification_code) + 1)]
         return out
@@ -266,6 +274,62 @@ def search(session: Session, query: str, facet_filter: FacetFilter, limit: int, 
     if rest > 0 and tier2 > 0:
         hits += engine.page(session, engine.tier2, tier2 <= RANKED_TIER_MAX, rest, max(0, offset - tier1), tier2)
     return hits, total
+
+
+def _expression(dialect: str, terms: list[tuple[str, bool]], facet_filter: FacetFilter, extra: list[str]) -> str:
+    """One match expression: every query term, every required facet and the `extra` facet tokens."""
+    if dialect == "sqlite":
+        parts = [f'"{tok}"' + ("*" if prefix else "") for tok, prefix in terms]
+        parts += [f'"{tok}"' for tok in facet_filter.required() + extra]
+        return "(" + " AND ".join(parts) + ")" + "".join(f' NOT "{t}"' for t in facet_filter.excluded())
+    parts = [_pg_quote(tok) + (":*" if prefix else "") for tok, prefix in terms]
+    parts += [_pg_quote(facet_token(k, v)) for k, v in facet_filter.values.items() if v is not None]
+    parts += [_pg_quote(tok) for tok in extra]
+    return " & ".join(parts)
+
+
+def match_subquery(session: Session, query: str, facet_filter: FacetFilter) -> tuple[str, dict] | None:
+    """SQL selecting the entry ids that match (for listings ordered by something other than
+    relevance), with its parameters; None when the query has no searchable terms."""
+    terms = query_terms(query)
+    if not terms:
+        return None
+    dialect = session.get_bind().dialect.name
+    expr = _expression(dialect, terms, facet_filter, [])
+    if dialect == "sqlite":
+        return ("SELECT d.entry_id FROM catalog_search JOIN catalog_search_docs d ON d.doc_id = catalog_search.rowid "
+                "WHERE catalog_search MATCH :fts_q", {"fts_q": expr})
+    return "SELECT entry_id FROM catalog_search WHERE doc @@ CAST(:fts_q AS tsquery)", {"fts_q": expr}
+
+
+def facet_counts(session: Session, query: str | None, facet_filter: FacetFilter,
+                 candidates: dict[str, list[str]], fixed: tuple[str, ...] = (),
+                 deadline: float | None = None) -> dict[str, dict[str, int]]:
+    """How many entries match for each candidate value of each facet ({facet: [values]}), from the
+    index alone: one document-list intersection per value. A facet's own filter is left out of its
+    counts, so the other values of a chosen facet still show what choosing them would give, except
+    for the `fixed` facets (a limit of what the caller may see, not a choice). Facets are counted in
+    the order given; past `deadline` (a time.perf_counter() value) the remaining ones are left out
+    of the answer, so that a page stays within its time budget on any store."""
+    terms = query_terms(query) if query and query.strip() else []
+    if query and query.strip() and not terms:
+        return {name: {} for name in candidates}
+    dialect = session.get_bind().dialect.name
+    sql = ("SELECT count(*) FROM catalog_search WHERE catalog_search MATCH :q" if dialect == "sqlite"
+           else "SELECT count(*) FROM catalog_search WHERE doc @@ CAST(:q AS tsquery)")
+    out: dict[str, dict[str, int]] = {}
+    for name, values in candidates.items():
+        if deadline is not None and time.perf_counter() > deadline:
+            break
+        others = FacetFilter({k: v for k, v in facet_filter.values.items() if k != name or k in fixed})
+        counts: dict[str, int] = {}
+        for value in values:
+            expr = _expression(dialect, terms, others, [facet_token(name, value)])
+            count = session.execute(text(sql), {"q": expr}).scalar_one()
+            if count:
+                counts[value] = count
+        out[name] = counts
+    return out
 
 
 # ---- loose matching (demands) --------------------------------------------------------------------

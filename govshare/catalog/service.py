@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from govshare.catalog import search
 from govshare.catalog.models import CatalogClass, CatalogEntry, CatalogItem, EntryVersion
 from govshare.catalog.schemas import EntryCreate, EntryRead, EntrySummary, EntryUpdate, ItemIn, ItemRead, MountState
-from govshare.catalog.vocab import CATEGORY_DIGIT, UPDATE_CYCLE_SECONDS, EntryStatus, ItemSpec
+from govshare.catalog.vocab import (
+    CATEGORY_DIGIT, UPDATE_CYCLE_SECONDS, Category, EntryFormat, EntryStatus, ItemSpec, OpenType, ShareType, UpdateCycle,
+)
 from govshare.core.database import as_utc, utcnow
 from govshare.core import epochs
 from govshare.core.errors import Conflict, Forbidden, InvalidInput, NotFound, problem
@@ -31,7 +38,7 @@ METADATA_FIELDS = (
     "open_type", "open_condition", "update_cycle", "related_codes",
 )
 ITEM_FIELDS = ("label", "data_type", "length", "precision", "required", "is_key", "sensitivity", "pi_kind",
-               "description")
+               "description", "open_treatment")
 # Item changes that the mounted data table cannot absorb without a reload.
 STRUCTURAL_ITEM_FIELDS = ("data_type", "is_key")
 
@@ -48,11 +55,7 @@ def validate_entry_rules(values: dict, items: list[ItemIn]) -> None:
         problems.append(problem("share_condition", "an entry that is not shared must cite its legal basis"))
     if values.get("open_type") == "conditional" and not (values.get("open_condition") or "").strip():
         problems.append(problem("open_condition", "a conditionally open entry must state its open condition"))
-    if values.get("open_type") == "open":
-        personal = [i.name for i in items if i.pi_kind != "none"]
-        if personal:
-            problems.append(problem("open_type", "an open entry cannot contain personal information items; "
-                                     "drop or generalise them first", personal))
+    problems += open_data_problems(values.get("open_type"), items)
     if not any(i.is_key for i in items):
         problems.append(problem("items", "at least one item must be a key item (used for lookups)"))
     names: set[str] = set()
@@ -70,6 +73,30 @@ def validate_entry_rules(values: dict, items: list[ItemIn]) -> None:
     if problems:
         raise InvalidInput("the catalog entry breaks " + str(len(problems)) + " rule(s) of the catalog guide",
                            code="invalid_entry", details=problems)
+
+
+def open_data_problems(open_type: str | None, items) -> list[dict]:
+    """The open-data rule: no personal information reaches the public. An entry open to the public
+    (`open`) may hold personal items only when each is dropped or generalised for open data; a
+    generalised item must be of a kind that can be generalised (govshare.opendata.generalise)."""
+    from govshare.opendata.generalise import can_generalise
+
+    problems: list[dict] = []
+    for pos, item in enumerate(items):
+        treatment = getattr(item.open_treatment, "value", item.open_treatment)
+        pi_kind = getattr(item.pi_kind, "value", item.pi_kind)
+        data_type = getattr(item.data_type, "value", item.data_type)
+        if treatment == "generalise" and not can_generalise(pi_kind, data_type):
+            problems.append(problem(f"items[{pos}].open_treatment",
+                                    "this item cannot be generalised for open data; drop it", item.name))
+    if open_type == "open":
+        personal = [i.name for i in items
+                    if getattr(i.pi_kind, "value", i.pi_kind) != "none" and not i.open_treatment]
+        if personal:
+            problems.append(problem(
+                "open_type", "an open entry cannot publish personal information items (" + ", ".join(personal)
+                + "); drop or generalise them for open data first", personal))
+    return problems
 
 
 def _check_related_codes(session: Session, codes: list[str], own_code: str | None = None) -> None:
@@ -179,6 +206,7 @@ def entry_changed(session: Session, entry: CatalogEntry) -> None:
     document and tells every server process's exchange cache (the access epoch) to re-read it."""
     reindex(session, entry)
     epochs.bump(session, epochs.ACCESS)
+    bump_generation(session)
 
 
 def reindex(session: Session, entry: CatalogEntry) -> None:
@@ -192,7 +220,7 @@ def reindex(session: Session, entry: CatalogEntry) -> None:
     facets = search.EntryFacets(
         status=entry.status, provider_org_id=entry.provider_org_id, category=entry.category,
         share_type=entry.share_type, open_type=entry.open_type, mounted=bool(entry.mounted),
-        classification_code=classification_code(entry))
+        classification_code=classification_code(entry), update_cycle=entry.update_cycle, format=entry.format)
     search.index_document(session, entry.id, fields, facets)
 
 
@@ -209,7 +237,8 @@ def _record_version(session: Session, entry: CatalogEntry, previous: dict | None
 def _items_from(data: list[ItemIn]) -> list[CatalogItem]:
     return [CatalogItem(position=pos, name=i.name, label=i.label.strip(), data_type=i.data_type.value,
                         length=i.length, precision=i.precision, required=i.required or i.is_key, is_key=i.is_key,
-                        sensitivity=i.sensitivity.value, pi_kind=i.pi_kind.value, description=i.description)
+                        sensitivity=i.sensitivity.value, pi_kind=i.pi_kind.value, description=i.description,
+                        open_treatment=i.open_treatment.value if i.open_treatment else None)
             for pos, i in enumerate(data)]
 
 
@@ -311,6 +340,9 @@ def publish_entry(session: Session, entry_id: str, principal: Principal, note: s
     require_catalog_writer(principal, entry.provider_org_id)
     if entry.status == EntryStatus.published:
         raise Conflict("the entry is already published", code="already_published")
+    personal = open_data_problems(entry.open_type, entry.items)
+    if personal:  # entries stored before the rule (or by hand) are checked again when they go public
+        raise InvalidInput("the entry cannot be published as open data", code="invalid_entry", details=personal)
     previous = snapshot(entry) if entry.status == EntryStatus.withdrawn else None
     if previous is not None:
         entry.version += 1
@@ -397,6 +429,13 @@ class SearchFilters:
     open_type: str | None = None
     mounted: bool | None = None
     status: str | None = None
+    update_cycle: str | None = None
+    format: str | None = None
+    sort: str = "relevance"  # relevance (by code without a query) | updated | name
+
+
+SORTS = ("relevance", "updated", "name")
+_ORDER_BY = {"relevance": "e.code", "updated": "e.updated_at DESC, e.code", "name": "e.name, e.code"}
 
 
 def _summary(row, score: float | None) -> EntrySummary:
@@ -408,27 +447,54 @@ _SUMMARY_SQL = ("SELECT e.id, e.code, e.name, e.summary, e.category, o.code AS p
                 "FROM catalog_entries e JOIN organizations o ON o.id = e.provider_org_id")
 
 
-def search_entries(session: Session, filters: SearchFilters, principal: Principal | None, limit: int = 20,
-                   offset: int = 0) -> tuple[list[EntrySummary], int]:
-    """Relevance-ranked search (when q is given) with filters; plain listing by code otherwise."""
+def _scope(session: Session, filters: SearchFilters, principal: Principal | None) -> tuple[str, str | None] | None:
+    """(status, provider org id) a search is limited to; None when it can find nothing (an unknown
+    provider, or another department's drafts)."""
     status = filters.status or EntryStatus.published.value
     provider_id = None
     if filters.provider:
         org = session.scalar(select(Organization).where(
             (Organization.code == filters.provider) | (Organization.short_name == filters.provider)))
         if org is None:
-            return [], 0
+            return None
         provider_id = org.id
     if status == EntryStatus.draft and not (principal and principal.is_platform_admin):
         own = principal.org_id if principal else ""
         if provider_id not in (None, own):
-            return [], 0
+            return None
         provider_id = own
+    return status, provider_id
+
+
+def _facet_filter(filters: SearchFilters, status: str, provider_id: str | None) -> search.FacetFilter:
+    return search.FacetFilter({
+        "status": status, "prov": provider_id, "cat": filters.category, "share": filters.share_type,
+        "open": filters.open_type, "class": filters.class_code,
+        "mounted": None if filters.mounted is None else int(filters.mounted),
+        "cycle": filters.update_cycle, "fmt": filters.format})
+
+
+def search_entries(session: Session, filters: SearchFilters, principal: Principal | None, limit: int = 20,
+                   offset: int = 0) -> tuple[list[EntrySummary], int]:
+    """Relevance-ranked search (when q is given) with filters; plain listing by code otherwise.
+    `filters.sort` "updated" or "name" orders either by that instead."""
+    scope = _scope(session, filters, principal)
+    if scope is None:
+        return [], 0
+    status, provider_id = scope
+    order = _ORDER_BY.get(filters.sort, _ORDER_BY["relevance"])
+    if filters.q and filters.q.strip() and filters.sort in ("updated", "name"):
+        facet = _facet_filter(filters, status, provider_id)
+        found = search.match_subquery(session, filters.q, facet)
+        if found is None:
+            return [], 0
+        subquery, params = found
+        total = session.execute(text(f"SELECT count(*) FROM ({subquery}) AS m"), params).scalar_one()
+        rows = session.execute(text(f"{_SUMMARY_SQL} WHERE e.id IN ({subquery}) ORDER BY {order} "
+                                    "LIMIT :limit OFFSET :offset"), {**params, "limit": limit, "offset": offset})
+        return [_summary(r, None) for r in rows], total
     if filters.q and filters.q.strip():
-        facet = search.FacetFilter({
-            "status": status, "prov": provider_id, "cat": filters.category, "share": filters.share_type,
-            "open": filters.open_type, "class": filters.class_code,
-            "mounted": None if filters.mounted is None else int(filters.mounted)})
+        facet = _facet_filter(filters, status, provider_id)
         hits, total = search.search(session, filters.q, facet, limit, offset)
         if not hits:
             return [], total
@@ -441,7 +507,7 @@ def search_entries(session: Session, filters: SearchFilters, principal: Principa
     if provider_id:
         where.append("e.provider_org_id = :provider")
         params["provider"] = provider_id
-    for name in ("category", "share_type", "open_type"):
+    for name in ("category", "share_type", "open_type", "update_cycle", "format"):
         value = getattr(filters, name)
         if value:
             where.append(f"e.{name} = :{name}")
@@ -454,7 +520,7 @@ def search_entries(session: Session, filters: SearchFilters, principal: Principa
         params["mounted"] = filters.mounted
     clause = " AND ".join(where)
     total = session.execute(text(f"SELECT count(*) FROM catalog_entries e WHERE {clause}"), params).scalar_one()
-    rows = session.execute(text(f"{_SUMMARY_SQL} WHERE {clause} ORDER BY e.code LIMIT :limit OFFSET :offset"),
+    rows = session.execute(text(f"{_SUMMARY_SQL} WHERE {clause} ORDER BY {order} LIMIT :limit OFFSET :offset"),
                            {**params, "limit": limit, "offset": offset})
     return [_summary(r, None) for r in rows], total
 
@@ -463,3 +529,97 @@ def list_versions(session: Session, entry_id: str, principal: Principal | None) 
     entry = get_entry(session, entry_id, principal)
     return list(session.scalars(select(EntryVersion).where(EntryVersion.entry_id == entry.id)
                                 .order_by(EntryVersion.version)))
+
+
+# Facets of the catalog page: search-index facet name -> vocabulary of its values.
+FACET_VOCABULARIES = {"cat": "category", "share": "share_type", "open": "open_type", "cycle": "update_cycle",
+                      "fmt": "format"}
+MAX_FACET_PROVIDERS = 300
+# Facet counts of a query stay valid until the catalog changes: every change (entry_changed) moves
+# the catalog generation, which each request reads (one row), so every process drops stale counts.
+# Counting costs one index intersection per facet value (tens of milliseconds for a broad query on
+# a large catalog); the catalog changes rarely compared with how often it is browsed.
+GENERATION_EPOCH = "catalog"
+FACET_ORDER = ("cat", "share", "prov", "class", "open", "cycle", "fmt", "mounted")
+FACET_TIME_BUDGET = 0.12  # seconds of counting per page, within the page's 200 ms
+FACET_CACHE_SIZE = 2048
+_facet_cache: OrderedDict = OrderedDict()
+_facet_lock = threading.Lock()
+
+
+def bump_generation(session: Session) -> None:
+    """Move the catalog generation (in the caller's transaction). A missing row starts at a random
+    value, so a recreated database never meets counts cached for an earlier one."""
+    result = session.execute(update(epochs.Epoch).where(epochs.Epoch.name == GENERATION_EPOCH)
+                             .values(value=epochs.Epoch.value + 1).execution_options(synchronize_session=False))
+    if result.rowcount == 0:
+        try:
+            with session.begin_nested():
+                session.add(epochs.Epoch(name=GENERATION_EPOCH, value=secrets.randbits(48) + 1))
+        except IntegrityError:  # created concurrently: move that one
+            session.execute(update(epochs.Epoch).where(epochs.Epoch.name == GENERATION_EPOCH)
+                            .values(value=epochs.Epoch.value + 1).execution_options(synchronize_session=False))
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str  # what the page's filter parameter takes (a code, an org code, a class code)
+    label: str | None  # display name where the value is not a vocabulary code (departments, classes)
+    count: int
+
+
+def facet_counts(session: Session, filters: SearchFilters, principal: Principal | None) -> dict[str, list[FacetValue]]:
+    """Counts per value of the catalog page's facets (category, share type, open type, update cycle,
+    format, department, top-level class, mount state) for the entries the filters find, taken from
+    the search index; values without entries are left out, departments and classes by count."""
+    empty = {name: [] for name in (*FACET_VOCABULARIES, "prov", "class", "mounted")}
+    scope = _scope(session, filters, principal)
+    if scope is None:
+        return empty
+    status, provider_id = scope
+    facet = _facet_filter(filters, status, provider_id)
+    # Drafts are limited to the viewer's department: that limit is not a facet choice to drop.
+    fixed = ("prov",) if status == EntryStatus.draft else ()
+    generation = epochs.read(session.connection(), GENERATION_EPOCH)
+    key = (generation, (filters.q or "").strip(), tuple(sorted(facet.values.items(), key=lambda kv: kv[0])), fixed)
+    with _facet_lock:
+        cached = _facet_cache.get(key) if generation else None
+        if cached is not None:
+            _facet_cache.move_to_end(key)
+    if cached is None:
+        cached = _count_facets(session, filters.q, facet, fixed)
+        complete = all(name in cached[0] for name in cached[1])
+        if generation and complete:  # a partial answer (time budget spent) is not kept
+            with _facet_lock:
+                _facet_cache[key] = cached
+                while len(_facet_cache) > FACET_CACHE_SIZE:
+                    _facet_cache.popitem(last=False)
+    counts, candidates, classes = cached
+    counts = {name: counts.get(name, {}) for name in candidates}
+    out: dict[str, list[FacetValue]] = {
+        name: [FacetValue(v, None, counts[name][v]) for v in candidates[name] if v in counts[name]]
+        for name in (*FACET_VOCABULARIES, "mounted")}
+    orgs_by_id = {o.id: o for o in session.scalars(select(Organization).where(
+        Organization.id.in_(list(counts["prov"]))))} if counts["prov"] else {}
+    out["prov"] = sorted((FacetValue(orgs_by_id[i].code, orgs_by_id[i].name, n) for i, n in counts["prov"].items()
+                          if i in orgs_by_id), key=lambda f: (-f.count, f.label or ""))
+    names = dict(classes)
+    out["class"] = sorted((FacetValue(code, names[code], n) for code, n in counts["class"].items()),
+                          key=lambda f: (-f.count, f.value))
+    return out
+
+
+def _count_facets(session: Session, query: str | None, facet: search.FacetFilter, fixed: tuple[str, ...]):
+    """(counts, candidate values, top-level classes) of `facet_counts`, as cached."""
+    # Departments that provide entries at all (an index-only read), capped: a node with more lists
+    # the rest in the provider select.
+    org_ids = list(session.scalars(select(CatalogEntry.provider_org_id).distinct().limit(MAX_FACET_PROVIDERS)))
+    classes = [tuple(c) for c in session.execute(select(CatalogClass.code, CatalogClass.name)
+                                                 .where(CatalogClass.depth == 1))]
+    vocab = {"cat": Category, "share": ShareType, "open": OpenType, "cycle": UpdateCycle, "fmt": EntryFormat}
+    values = {name: [v.value for v in enum] for name, enum in vocab.items()}
+    values.update(prov=org_ids, **{"class": [c[0] for c in classes]}, mounted=["1", "0"])
+    # Most useful first: when the time budget runs out, the last ones are left out.
+    candidates = {name: values[name] for name in FACET_ORDER}
+    deadline = time.perf_counter() + FACET_TIME_BUDGET
+    return search.facet_counts(session, query, facet, candidates, fixed, deadline), candidates, classes

@@ -69,6 +69,13 @@ class OpenType(StrEnum):
     closed = "closed"
 
 
+class OpenTreatment(StrEnum):
+    """What the open data portal does with an item of an open entry (personal items need one)."""
+
+    drop = "drop"  # never published
+    generalise = "generalise"  # published coarsened (date -> year, address -> district, ...)
+
+
 class UpdateCycle(StrEnum):
     realtime = "realtime"
     daily = "daily"

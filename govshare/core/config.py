@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     nats_url: str | None = Field(default=None, description="NATS JetStream for the change-feed relay.")
     nats_subject_prefix: str = "govshare.feed"
 
+    # Open data (public, no sign-in)
+    opendata_rate_per_minute: int = Field(default=600, ge=1, description="Requests per client IP address and minute "
+                                          "to the open data portal, its downloads, DCAT documents and CKAN API.")
+
     # Ledger
     ledger_origin: str = Field(default="govshare.local/ledger", pattern=r"^[^\s+]+$",
                                description="The log's name: first line of every checkpoint, and the key's name.")

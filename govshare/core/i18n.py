@@ -230,6 +230,10 @@ VOCABULARIES: dict[str, dict[str, str]] = {
         "other": N_("Other personal information"),
         "none": N_("Not personal information"),
     },
+    "open_treatment": {  # what open data does with an item (govshare.opendata.generalise)
+        "drop": N_("Dropped from open data"),
+        "generalise": N_("Generalised for open data"),
+    },
     "load_mode": {
         "replace": N_("Replace all data"),
         "append": N_("Append new rows"),

@@ -1707,7 +1707,7 @@ def _define_catalog() -> None:  # noqa: PLR0915 — one long list of entries
        cat="theme", share="unconditional", open_="conditional", open_cond="按信用信息公示规定在公示期内开放", m=False)
     _E(g, "公共自行车站点信息", "交通/公共交通/公共自行车", "公共自行车站点的位置和车位数。",
        "station_id:站点编号:C10*=#ZX{s4} station_name:站点名称:C30!=#{S}{站|口} location:地址:C200 longitude latitude docks:车位数:I=10..40 region_code",
-       share="unconditional", methods="api,file", open_="open", m=False)
+       share="unconditional", methods="api,file", open_="open", cycle="daily", rows=120)
 
     # ---------------------------------------------------------------- 住房公积金管理中心
     g = "gjj"
@@ -1895,6 +1895,10 @@ def _define_catalog() -> None:  # noqa: PLR0915 — one long list of entries
     _E(g, "政务服务中心窗口信息", "政务服务/服务大厅/窗口", "各级行政服务中心的窗口和受理业务。",
        "window_id:窗口编号:C10*=#CK{s4} hall:服务大厅:C30=舟山市行政服务中心|舟山市定海区行政服务中心|舟山市普陀区行政服务中心|岱山县行政服务中心|嵊泗县行政服务中心 window_no:窗口号:C10=#{n}号窗口 business:受理业务:C50=综合受理|不动产登记|企业开办|社保医保|公积金|出入境|交通运输",
        share="unconditional", methods="api,file", open_="open", cycle="quarterly", m=False)
+    # Open data (数据开放): the service outlets, mounted and open to the public.
+    _E(g, "政务服务网点信息", "政务服务/服务大厅/服务网点", "各级政务服务中心、便民服务中心的地址、办公时间和咨询电话。",
+       "outlet_code:网点编号:C10*=#WD{s4} outlet_name:网点名称:C50!=#{P}{T}{便民服务中心|行政服务中心|政务服务驿站} location:地址:C200 service_hours:办公时间:C30=工作日8:30-12:00、13:30-17:00|工作日8:30-17:00（中午不休）|周一至周六8:30-17:00 contact_phone longitude latitude region_code",
+       share="unconditional", methods="api,file", open_="open", cycle="monthly", rows=60)
 
     # ---------------------------------------------------------------- 司法局
     g = "sfj"
@@ -1958,6 +1962,9 @@ def _define_catalog() -> None:  # noqa: PLR0915 — one long list of entries
     _E(g, "环境空气质量监测信息", "生态环境/环境质量/空气质量", "国控、省控空气质量自动监测站点的小时监测数据。",
        "record_id:记录编号:C20*=#KQ{s10} station:监测站点:C20=临城|定海檀枫|普陀东港|岱山高亭|嵊泗菜园 monitor_time:监测时间:T! aqi:空气质量指数:I=15..160 pm25:PM2.5浓度（μg/m³）:F=3..110 pm10:PM10浓度（μg/m³）:F=8..160 o3:臭氧浓度（μg/m³）:F=20..220 aqi_level:空气质量级别:C10=优|优|良|轻度污染",
        share="unconditional", methods="api,file", open_="open", cycle="realtime", stale=True, rows=500)
+    _E(g, "空气质量日报", "生态环境/环境质量/空气质量日报", "各空气质量自动监测站点按日发布的空气质量指数、首要污染物和级别。",
+       "report_id:日报编号:C20*=#RB{s8} station:监测站点:C20=临城|定海檀枫|普陀东港|岱山高亭|嵊泗菜园 report_date:日期:D! aqi:空气质量指数:I=15..160 primary_pollutant:首要污染物:C10=无|PM2.5|PM10|臭氧|二氧化氮 aqi_level:空气质量级别:C10=优|优|良|轻度污染",
+       share="unconditional", methods="api,file", open_="open", cycle="daily", rows=300)
     _E(g, "近岸海域水质监测信息", "生态环境/环境质量/近岸海域水质", "近岸海域水质监测点位的水质类别、无机氮和活性磷酸盐。",
        "record_id:记录编号:C20*=#HY{s8} site:监测点位:C10=#ZJ{d4} sea_area:海域:C20=舟山渔场|岱衢洋|嵊泗列岛海域|六横海域|普陀山海域 sample_date:采样日期:D water_class:水质类别:C10=一类|二类|三类|四类|劣四类 din:无机氮（mg/L）:F=0.1..1.2 phosphate:活性磷酸盐（mg/L）:F=0.005..0.08",
        cat="theme", share="unconditional", methods="api,file", open_="open")
