@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from types import SimpleNamespace
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -17,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session
 
 from govshare.catalog import service as catalog
-from govshare.catalog.vocab import Category, EntryStatus, OpenType, ShareType
+from govshare.catalog.vocab import Category, EntryFormat, EntryStatus, OpenType, ShareType, UpdateCycle
 from govshare.core import i18n
 from govshare.core.config import get_settings
 from govshare.core.database import session_scope
@@ -27,12 +28,15 @@ from govshare.mounting import loader
 from govshare.mounting import service as mounting
 from govshare.mounting.models import DataLoad
 from govshare.orgs import service as orgs
+from govshare.sharing import service as sharing
 from govshare.orgs.auth import SESSION_COOKIE, end_console_session, start_console_session
 from govshare.orgs.endpoints import set_session_cookie
+from govshare.web.catalog_pages import describe_change
+from govshare.web.catalog_pages import router as catalog_forms_router
 from govshare.web.console import (
     LANG_COOKIE_MAX_AGE, LOGIN_CSRF_COOKIE, STATIC_DIR, ConsoleRoute, LoginRequired, Message, Pager, Viewer,
     check_csrf, csrf_failed, db, error_details, error_text, flash, form_viewer, load_viewer, login_url,
-    optional_viewer, redirect, render, request_lang, require_viewer, safe_next, translator, vocab_options, yes_no,
+    optional_viewer, redirect, render, request_lang, require_viewer, safe_next, translator, vocab_options,
 )
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
@@ -40,6 +44,7 @@ router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 PER_PAGE = 20
 MAX_PAGE = 50_000
 RECENT_LOADS = 10
+CONSUMERS_SHOWN = 20
 UPLOAD_ACCEPT = ".csv,.tsv,.txt,.xlsx,.xlsm,.json,.jsonl,.ndjson,.parquet"
 
 
@@ -68,7 +73,7 @@ def switch_language(lang: str, next: str | None = None):
 def home(viewer: Viewer | None = Depends(optional_viewer)):
     if viewer is None:
         return redirect("/login")
-    return redirect("/me/record" if "citizen" in viewer.roles else "/catalog")
+    return redirect("/me/record" if "citizen" in viewer.roles else "/dashboard")
 
 
 def _login_page(request: Request, *, next_url: str | None, username: str = "", errors: dict | None = None,
@@ -146,16 +151,67 @@ def _org_options(session: Session) -> list[tuple[str, str]]:
     return [(o.code, o.name) for o in departments]
 
 
+# Facets shown beside the results: (search-index facet, query parameter, heading).
+FACETS = (
+    ("cat", "category", N_("Category")),
+    ("class", "class_code", N_("Classification")),
+    ("prov", "provider", N_("Provider")),
+    ("share", "share_type", N_("Share type")),
+    ("open", "open_type", N_("Open type")),
+    ("cycle", "update_cycle", N_("Update cycle")),
+    ("fmt", "format", N_("Resource format")),
+    ("mounted", "mounted", N_("Data mounted")),
+)
+FACET_VOCABULARY = {"cat": "category", "share": "share_type", "open": "open_type", "cycle": "update_cycle",
+                    "fmt": "format"}
+SORT_OPTIONS = (("relevance", N_("Relevance")), ("updated", N_("Recently updated")), ("name", N_("Name")))
+FACET_SHOWN = 8  # values per facet before "more" (the rest stay in a <details>)
+
+
+def _toggle_url(request: Request, param: str, value: str) -> tuple[str, bool]:
+    """The catalog URL with `param` set to `value`, or without it when it already is (unfilter);
+    paging starts again."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k not in (param, "page") and v != ""]
+    selected = request.query_params.get(param) == value
+    if not selected:
+        params.append((param, value))
+    return "/catalog" + ("?" + urlencode(params) if params else ""), selected
+
+
+def _facets(request: Request, lang: str, counts: dict) -> list[dict]:
+    _ = i18n.translator(lang)
+    out = []
+    for name, param, heading in FACETS:
+        values = []
+        for f in counts.get(name, []):
+            if name == "mounted":
+                value, text = ("yes", _("Mounted")) if f.value == "1" else ("no", _("Not mounted"))
+            elif name in FACET_VOCABULARY:
+                value, text = f.value, i18n.label(lang, FACET_VOCABULARY[name], f.value)
+            else:
+                value, text = f.value, f.label or f.value
+            href, selected = _toggle_url(request, param, value)
+            values.append({"text": text, "count": f.count, "href": href, "selected": selected})
+        if values:
+            out.append({"name": param, "heading": _(heading), "values": values[:FACET_SHOWN],
+                        "more": values[FACET_SHOWN:]})
+    return out
+
+
 @router.get("/catalog")
 def catalog_page(
     request: Request,
     q: str = Query("", max_length=200),
     provider: str = Query("", max_length=32),
     category: str = "",
+    class_code: str = Query("", max_length=8, pattern=r"^\d{0,8}$"),
     share_type: str = "",
     open_type: str = "",
+    update_cycle: str = "",
+    format: str = "",
     mounted: str = "",
     status: str = "",
+    sort: str = "",
     page: int = Query(1, ge=1, le=MAX_PAGE),
     viewer: Viewer = Depends(require_viewer),
     session: Session = db,
@@ -164,23 +220,31 @@ def catalog_page(
         q=q.strip() or None,
         provider=provider.strip() or None,
         category=_choice(category, Category, "category"),
+        class_code=class_code or None,
         share_type=_choice(share_type, ShareType, "share_type"),
         open_type=_choice(open_type, OpenType, "open_type"),
+        update_cycle=_choice(update_cycle, UpdateCycle, "update_cycle"),
+        format=_choice(format, EntryFormat, "format"),
         mounted={"": None, "yes": True, "no": False}[_choice(mounted, ("yes", "no"), "mounted") or ""],
         status=_choice(status, EntryStatus, "status"),
+        sort=_choice(sort, catalog.SORTS, "sort") or "relevance",
     )
     entries, total = catalog.search_entries(session, filters, viewer.principal, PER_PAGE, (page - 1) * PER_PAGE)
     pager = Pager.build(request, page, PER_PAGE, total)
     lang = request_lang(request)
     _ = i18n.translator(lang)
-    values = {"q": q, "provider": provider, "category": category, "share_type": share_type,
-              "open_type": open_type, "mounted": mounted, "status": status}
+    values = {"q": q, "provider": provider, "category": category, "class_code": class_code,
+              "share_type": share_type, "open_type": open_type, "update_cycle": update_cycle, "format": format,
+              "mounted": mounted, "status": status}
     return render(request, "catalog_list.html", {
         "active_nav": "catalog",
         "entries": entries,
         "pager": pager,
         "values": values,
+        "sort": sort,
         "filtered": any(v for v in values.values()),
+        "facets": _facets(request, lang, catalog.facet_counts(session, filters, viewer.principal)),
+        "can_create": _may_write_catalog(viewer),
         # Past the last page (a stale link): offer the last page instead of an empty table.
         "past_last_page": page > pager.pages and total > 0,
         "options": {
@@ -191,54 +255,27 @@ def catalog_page(
             "mounted": [("yes", _("Mounted")), ("no", _("Not mounted"))],
             # The blank choice is "published" (the default); drafts show only the viewer's own.
             "status": [o for o in vocab_options(lang, "entry_status") if o[0] != EntryStatus.published],
+            "sort": [(code, _(msgid)) for code, msgid in SORT_OPTIONS],
         },
     })
 
 
-# Labels of the fields a version diff may name.
-FIELD_LABELS = {
-    "name": N_("Name"), "summary": N_("Summary"), "category": N_("Category"), "class_path": N_("Classification"),
-    "format": N_("Resource format"), "share_type": N_("Share type"), "share_condition": N_("Share condition"),
-    "share_methods": N_("Share methods"), "open_type": N_("Open type"), "open_condition": N_("Open condition"),
-    "update_cycle": N_("Update cycle"), "related_codes": N_("Related entries"), "status": N_("Status"),
-    "label": N_("Label"), "data_type": N_("Data type"), "length": N_("Length"), "precision": N_("Precision"),
-    "required": N_("Required"), "is_key": N_("Key"), "sensitivity": N_("Sensitivity"),
-    "pi_kind": N_("Personal information"), "description": N_("Description"),
-}
-# Fields whose values are vocabulary codes, and the vocabulary that labels them.
-FIELD_VOCABULARY = {
-    "category": "category", "format": "format", "share_type": "share_type", "share_methods": "share_method",
-    "open_type": "open_type", "update_cycle": "update_cycle", "status": "entry_status", "data_type": "data_type",
-    "sensitivity": "sensitivity", "pi_kind": "pi_kind",
-}
+def _may_write_catalog(viewer: Viewer, provider_org_id: str | None = None) -> bool:
+    try:
+        catalog.require_catalog_writer(viewer.principal, provider_org_id or viewer.principal.org_id)
+    except GovShareError:
+        return False
+    return True
 
 
-def describe_change(lang: str, change: dict) -> dict:
-    """One diff line of a version for display: translated field name, old and new value as text."""
-    _ = i18n.translator(lang)
-    path = str(change.get("field", "")).split(".")
-    field = path[-1]
-    if path[0] == "items" and len(path) >= 2:
-        item = _("Item %(name)s", name=path[1])
-        name = item if len(path) == 2 else item + " · " + _(FIELD_LABELS.get(field, field))
-    else:
-        name = _(FIELD_LABELS[field]) if field in FIELD_LABELS else field
-    vocabulary = FIELD_VOCABULARY.get(field) if not (path[0] == "items" and len(path) == 2) else None
-    return {"field": name, "old": _display_value(lang, change.get("old"), vocabulary),
-            "new": _display_value(lang, change.get("new"), vocabulary)}
-
-
-def _display_value(lang: str, value, vocabulary: str | None) -> str:
-    if value is None or value == [] or value == "":
-        return "—"
-    if isinstance(value, dict):  # a whole item added or removed
-        data_type = i18n.label(lang, "data_type", value.get("data_type"))
-        return f"{value.get('label', '')} ({value.get('name', '')}, {data_type})"
-    if isinstance(value, bool):
-        return yes_no(lang, value)
-    if isinstance(value, list):
-        return ", ".join(_display_value(lang, v, vocabulary) for v in value)
-    return i18n.label(lang, vocabulary, value) if vocabulary else str(value)
+def _quality(loads) -> dict | None:
+    """What the recent load reports say about the data's quality (until quality rules exist):
+    the last load's result and problems, and how many of the recent loads were rejected."""
+    if not loads:
+        return None
+    last = loads[0]
+    return {"last_status": last.status, "last_errors": last.error_count, "last_warnings": last.warning_count,
+            "failed": sum(1 for load in loads if load.status == "failed"), "recent": len(loads)}
 
 
 def _can_load(viewer: Viewer, entry) -> bool:
@@ -253,7 +290,18 @@ def entry_page(request: Request, session: Session, viewer: Viewer, entry_id: str
     can_load = _can_load(viewer, entry)
     versions = catalog.list_versions(session, entry.id, viewer.principal)
     loads, loads_total = mounting.list_loads(session, entry.id, viewer.principal, limit=RECENT_LOADS)
+    provider_side = viewer.principal.is_platform_admin or viewer.principal.org_id == entry.provider_org_id
+    consumers, consumers_total = (sharing.entry_consumers(session, entry.id, viewer.principal, limit=CONSUMERS_SHOWN)
+                                  if provider_side else ([], 0))
     return render(request, "entry.html", {
+        "can_write": _may_write_catalog(viewer, entry.provider_org_id),
+        "provider_side": provider_side,
+        # Consumers file access requests; the provider's own users and citizens do not.
+        "can_request": (not provider_side and entry.status == EntryStatus.published
+                        and "citizen" not in viewer.roles),
+        "consumers": consumers,
+        "consumers_total": consumers_total,
+        "quality": _quality(loads),
         "active_nav": "catalog",
         "entry": catalog.entry_read(entry),
         "versions": [{"version": v.version, "status": v.status, "changed_at": v.changed_at,
@@ -270,6 +318,11 @@ def entry_page(request: Request, session: Session, viewer: Viewer, entry_id: str
         "upload_accept": UPLOAD_ACCEPT,
         "max_upload_bytes": get_settings().max_upload_bytes,
     }, status=status, messages=messages, page_url=f"/catalog/{entry.id}")
+
+
+# The entry form, publish/withdraw, versions and sources; before /catalog/{entry_id}, which would
+# otherwise take /catalog/new.
+router.include_router(catalog_forms_router)
 
 
 @router.get("/catalog/{entry_id}")

@@ -45,8 +45,8 @@ def test_login_success_sets_the_api_session_cookie_and_redirects(client, user):
     # The console cookie is the same session the API accepts.
     me = client.get("/api/v1/me")
     assert me.status_code == 200 and me.json()["id"] == user["id"]
-    # Signed in, / and /login go to the catalog.
-    assert client.get("/", follow_redirects=False).headers["location"] == "/catalog"
+    # Signed in, / goes to the dashboard and /login to the catalog.
+    assert client.get("/", follow_redirects=False).headers["location"] == "/dashboard"
     assert client.get("/login", follow_redirects=False).headers["location"] == "/catalog"
 
 
