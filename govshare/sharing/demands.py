@@ -24,7 +24,7 @@ from govshare.sharing.models import Demand
 from govshare.sharing.schemas import DemandAnswer, DemandAnswerKind, DemandClose, DemandCreate, DemandRead
 
 SUGGESTIONS = 5
-VIEWS = ("all", "open", "overdue", "answered", "unmet", "met", "promise_overdue", "mine", "to_me")
+VIEWS = ("all", "open", "overdue", "answered", "unmet", "met", "promise_overdue", "mine", "to_me", "closed")
 
 
 def today(now: datetime | None = None) -> date:
@@ -147,6 +147,7 @@ def _view_filter(view: str, principal: Principal, day: date):
         "answered": Demand.status == "answered",
         "unmet": unmet,
         "met": and_(Demand.status == "closed", Demand.satisfied.is_(True)),
+        "closed": Demand.status == "closed",
         "promise_overdue": and_(Demand.status != "closed", Demand.answer == DemandAnswerKind.will_publish.value,
                                 Demand.promised_by < day),
         "mine": Demand.consumer_org_id == principal.org_id,
@@ -156,16 +157,24 @@ def _view_filter(view: str, principal: Principal, day: date):
     }[view]
 
 
+DEMAND_SORTS = ("wanted_by", "newest", "oldest")
+
+
 def list_demands(session: Session, principal: Principal, view: str, limit: int, offset: int,
-                 now: datetime | None = None) -> tuple[list[Demand], int]:
+                 now: datetime | None = None, sort: str | None = None) -> tuple[list[Demand], int]:
+    """`sort` (wanted_by | newest | oldest) overrides the view's own order."""
     if view not in VIEWS:
         raise InvalidInput(f"view must be one of {', '.join(VIEWS)}", details=[problem("view", "unknown", view)])
+    if sort is not None and sort not in DEMAND_SORTS:
+        raise InvalidInput(f"sort must be one of {', '.join(DEMAND_SORTS)}", details=[problem("sort", "unknown", sort)])
     stmt = select(Demand)
     clause = _view_filter(view, principal, today(now))
     if clause is not None:
         stmt = stmt.where(clause)
     total = session.scalar(select(func.count()).select_from(stmt.subquery()))
     order = Demand.wanted_by if view in ("overdue", "open", "to_me") else Demand.created_at.desc()
+    if sort is not None:
+        order = {"wanted_by": Demand.wanted_by, "newest": Demand.created_at.desc(), "oldest": Demand.created_at}[sort]
     return list(session.scalars(stmt.order_by(order, Demand.id).limit(limit).offset(offset))), total
 
 

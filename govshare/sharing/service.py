@@ -160,6 +160,11 @@ def _policies_for(req: AccessRequest, items: list[str], entry: CatalogEntry) -> 
     return {n: req.masking.get(n) or masking.default_policy(specs[n].pi_kind) for n in items}
 
 
+def floor_policies(req: AccessRequest) -> dict[str, str]:
+    """The masking each requested item gets unless the approver tightens it (the loosest one allowed)."""
+    return _policies_for(req, list(req.items), req.entry)
+
+
 def _make_grant(session: Session, req: AccessRequest, items: list[str], methods: list[str], policies: dict[str, str],
                 region_item: str | None, region_code: str | None, duration_days: int, rate_limit: int | None,
                 now: datetime) -> Grant:
@@ -195,6 +200,12 @@ def _decider(principal: Principal, req: AccessRequest) -> str:
         raise Forbidden("the operator decides only escalated (overdue) or refused requests",
                         code="not_escalated")
     raise Forbidden("only an approver of the providing department decides", code="not_approver")
+
+
+def decider_role(principal: Principal, req: AccessRequest) -> str:
+    """'provider' or 'operator' when `principal` may decide `req` now; Forbidden or Conflict otherwise
+    (what approve/reject would raise), for pages that show a decision form before it is sent."""
+    return _decider(principal, req)
 
 
 def approve(session: Session, request_id: str, body: ApproveBody, principal: Principal,
@@ -287,9 +298,13 @@ def log_expired_grants(session: Session, now: datetime | None = None) -> int:
     return len(expired)
 
 
+REQUEST_SORTS = ("deadline", "newest", "oldest")
+
+
 def list_requests(session: Session, principal: Principal, view: str, status: str | None, limit: int, offset: int,
-                  now: datetime | None = None) -> tuple[list[AccessRequest], int]:
-    """view: `mine` (my department's requests), `inbox` (to my department, by deadline), `arbitration`."""
+                  now: datetime | None = None, sort: str | None = None) -> tuple[list[AccessRequest], int]:
+    """view: `mine` (my department's requests), `inbox` (to my department, by deadline), `arbitration`.
+    `sort` (deadline | newest | oldest) overrides the view's own order; ties go by id so pages are stable."""
     stmt = select(AccessRequest)
     if view == "mine":
         stmt = stmt.where(AccessRequest.consumer_org_id == principal.org_id)
@@ -311,6 +326,13 @@ def list_requests(session: Session, principal: Principal, view: str, status: str
         stmt = stmt.where(AccessRequest.status.in_(OPEN_STATUSES))
     elif status:
         stmt = stmt.where(AccessRequest.status == status)
+    if sort is not None:
+        if sort not in REQUEST_SORTS:
+            raise InvalidInput("sort must be deadline, newest or oldest", details=[problem("sort", "unknown", sort)])
+        # NULLS LAST rather than "due_at IS NULL" first: the due_at index then gives the order.
+        order = {"deadline": [AccessRequest.due_at.asc().nulls_last(), AccessRequest.created_at],
+                 "newest": [AccessRequest.created_at.desc()], "oldest": [AccessRequest.created_at]}[sort]
+        order.append(AccessRequest.id)
     total = session.scalar(select(func.count()).select_from(stmt.subquery()))
     rows = list(session.scalars(stmt.order_by(*order).limit(limit).offset(offset)))
     return rows, total
@@ -361,9 +383,14 @@ def get_grant(session: Session, grant_id: str, principal: Principal, *, for_upda
     return grant
 
 
+GRANT_SORTS = ("newest", "expires")
+
+
 def list_grants(session: Session, principal: Principal, side: str, status: str | None, entry_id: str | None,
-                limit: int, offset: int, now: datetime | None = None) -> tuple[list[Grant], int]:
-    """side: `consumer` (grants my department holds) or `provider` (grants my department gave)."""
+                limit: int, offset: int, now: datetime | None = None,
+                sort: str | None = None) -> tuple[list[Grant], int]:
+    """side: `consumer` (grants my department holds) or `provider` (grants my department gave).
+    sort: `newest` (the default) or `expires` (the soonest expiry first)."""
     now = now or utcnow()
     column = {"consumer": Grant.consumer_org_id, "provider": Grant.provider_org_id}.get(side)
     if column is None:
@@ -377,8 +404,11 @@ def list_grants(session: Session, principal: Principal, side: str, status: str |
         stmt = stmt.where(Grant.revoked_at.is_(None), Grant.expires_at <= now)
     elif status == GrantStatus.revoked:
         stmt = stmt.where(Grant.revoked_at.is_not(None))
+    if sort not in (None, *GRANT_SORTS):
+        raise InvalidInput("sort must be newest or expires", details=[problem("sort", "unknown", sort)])
+    order = [Grant.expires_at, Grant.id] if sort == "expires" else [Grant.created_at.desc()]
     total = session.scalar(select(func.count()).select_from(stmt.subquery()))
-    return list(session.scalars(stmt.order_by(Grant.created_at.desc()).limit(limit).offset(offset))), total
+    return list(session.scalars(stmt.order_by(*order).limit(limit).offset(offset))), total
 
 
 def _may_manage(principal: Principal, grant: Grant) -> bool:
@@ -388,6 +418,18 @@ def _may_manage(principal: Principal, grant: Grant) -> bool:
         return False
     provider_side = principal.org_id == grant.provider_org_id and principal.has_role(Role.approver, Role.org_admin)
     return provider_side
+
+
+def may_renew(principal: Principal, grant: Grant) -> bool:
+    """Whether `renew_grant` would let `principal` renew `grant` (its state aside)."""
+    return _may_manage(principal, grant)
+
+
+def may_revoke(principal: Principal, grant: Grant) -> bool:
+    """Whether `revoke_grant` would let `principal` revoke `grant` (its state aside)."""
+    consumer_gives_up = (principal.kind == "user" and principal.org_id == grant.consumer_org_id
+                         and principal.has_role(Role.org_admin))
+    return _may_manage(principal, grant) or consumer_gives_up
 
 
 def revoke_grant(session: Session, grant_id: str, body: RevokeBody, principal: Principal,
@@ -432,3 +474,21 @@ def renew_grant(session: Session, grant_id: str, body: RenewBody, principal: Pri
     session.flush()
     _log_grant(session, "grant.renewed", grant, principal, at=now, expires=as_utc(grant.expires_at).isoformat())
     return grant
+
+
+def entry_consumers(session: Session, entry_id: str, principal: Principal, limit: int = 20,
+                    now: datetime | None = None) -> tuple[list[tuple[str, str, int]], int]:
+    """Who uses an entry: (org id, name, active grants) of the departments holding active grants on it,
+    most grants first, and how many such departments there are. For the provider and the operator."""
+    entry = session.get(CatalogEntry, entry_id)
+    if entry is None or not (principal.is_platform_admin or principal.org_id == entry.provider_org_id):
+        raise Forbidden("only the providing department may see who uses its entry", code="not_provider")
+    now = now or utcnow()
+    active = (Grant.entry_id == entry.id, Grant.revoked_at.is_(None), Grant.expires_at > now)
+    total = session.scalar(select(func.count(func.distinct(Grant.consumer_org_id))).where(*active)) or 0
+    grants = func.count(Grant.id)
+    rows = session.execute(
+        select(Organization.id, Organization.name, grants).join(Organization, Organization.id == Grant.consumer_org_id)
+        .where(*active).group_by(Organization.id, Organization.name).order_by(grants.desc(), Organization.name)
+        .limit(limit)).all()
+    return [(r[0], r[1], r[2]) for r in rows], total
