@@ -15,6 +15,7 @@ from govshare.core.config import get_settings
 from govshare.core.errors import install_error_handlers
 from govshare.core.logs import install_redaction
 from govshare.exchange.endpoints import router as exchange_router
+from govshare.exchange.history_endpoints import router as exchange_history_router
 from govshare.ledger.endpoints import alerts_router, me_router
 from govshare.ledger.endpoints import router as ledger_router
 from govshare.mounting.endpoints import router as mounting_router
@@ -76,6 +77,7 @@ def create_app() -> FastAPI:
     app.include_router(catalog_router)
     app.include_router(mounting_router)
     app.include_router(sharing_router)
+    app.include_router(exchange_history_router)
     app.include_router(ledger_router)
     app.include_router(alerts_router)
     app.include_router(me_router)

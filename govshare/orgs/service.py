@@ -13,6 +13,7 @@ from govshare.core.database import utcnow
 from govshare.core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized, problem
 from govshare.core.regions import validate_region_code
 from govshare.core.security import hash_secret, issue_token, new_id, new_secret, subject_hash, verify_secret
+from govshare.ledger import sequencer as ledger
 from govshare.orgs.models import ApiClient, Organization, User, UserRole
 from govshare.orgs.roles import Role, Scope, conflicting_duties
 from govshare.orgs.schemas import ClientCreate, OrgCreate, UserCreate
@@ -125,7 +126,7 @@ def create_user(session: Session, data: UserCreate) -> User:
     return user
 
 
-def grant_role(session: Session, user_id: str, role: Role) -> User:
+def grant_role(session: Session, user_id: str, role: Role, principal: Principal | None = None) -> User:
     user = session.get(User, user_id)
     if user is None:
         raise NotFound("user not found", code="user_not_found")
@@ -133,8 +134,55 @@ def grant_role(session: Session, user_id: str, role: Role) -> User:
     check_separation_of_duties(roles)
     if role.value not in user.roles:
         user.role_rows.append(UserRole(role=role.value))
+        _log_role(session, "role.granted", user, role, principal)
     session.flush()
     return user
+
+
+def _log_role(session: Session, kind: str, user: User, role: Role, principal: Principal | None) -> None:
+    """Role changes are governance events: in the ledger, with who made them."""
+    ledger.record(session, kind, user=user.id, org=user.org_id, role=role.value,
+                  actor=principal.id if principal else "platform")
+
+
+def revoke_role(session: Session, user_id: str, role: Role, principal: Principal | None = None) -> User:
+    """Take a role away. An operator cannot remove their own platform_admin role (no lock-out), and a
+    citizen account keeps its citizen role (it is what the account is)."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("user not found", code="user_not_found")
+    if role.value not in user.roles:
+        raise Conflict(f"the user does not hold the {role.value} role", code="role_not_held")
+    if role == Role.citizen:
+        raise InvalidInput("a citizen account keeps its citizen role",
+                           details=[problem("role", "the citizen role cannot be removed")])
+    if principal is not None and principal.id == user.id and role == Role.platform_admin:
+        raise Forbidden("you cannot remove your own platform administrator role", code="own_admin_role")
+    remaining = user.roles - {role.value}
+    check_separation_of_duties(remaining)
+    user.role_rows = [r for r in user.role_rows if r.role != role.value]
+    _log_role(session, "role.revoked", user, role, principal)
+    session.flush()
+    return user
+
+
+USER_SORTS = {"org": (User.org_id, User.username), "username": (User.username,), "newest": (User.created_at.desc(),)}
+
+
+def list_users(session: Session, org_id: str | None = None, q: str | None = None, limit: int = 20,
+               offset: int = 0, sort: str = "org") -> tuple[list[User], int]:
+    """Users sorted by `sort` (org: by department then username; username; newest); `q` matches the
+    username or display name."""
+    stmt = select(User)
+    if org_id:
+        stmt = stmt.where(User.org_id == org_id)
+    if q:
+        like = f"%{q.strip()}%"
+        stmt = stmt.where(User.username.ilike(like) | User.display_name.ilike(like))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(*USER_SORTS.get(sort, USER_SORTS["org"]), User.id)
+                           .limit(limit).offset(offset)).all()
+    return list(rows), total
 
 
 def authenticate_user(session: Session, username: str, password: str) -> User:
