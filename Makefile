@@ -21,10 +21,13 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/govshare demo
 
-## Debian's Chromium for the browser tests (Playwright drives it; it downloads no browser of its own)
+## Debian's Chromium for the browser tests (Playwright drives it; it downloads no browser of its own), and a
+## CJK font so that the screenshots show Chinese
+BROWSER_PACKAGES := chromium fonts-wqy-microhei
 browser:
-	@command -v chromium >/dev/null || { apt-get install -y -q chromium >/dev/null 2>&1 || \
-	  { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }; }
+	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi wqy; then \
+	  apt-get install -y -q $(BROWSER_PACKAGES) >/dev/null 2>&1 || \
+	  { apt-get update -q >/dev/null && apt-get install -y -q $(BROWSER_PACKAGES) >/dev/null; }; fi
 
 ## Run the whole test suite (SQLite by default; GOVSHARE_DATABASE_URL=postgresql://... for PostgreSQL)
 test: $(STAMP) browser
@@ -40,8 +43,9 @@ bench: $(STAMP)
 	$(BIN)/python bench/exchange_bulk.py
 	$(BIN)/python bench/ledger_append.py
 	$(BIN)/python bench/ledger_proofs.py
+	$(BIN)/python bench/console_pages.py
 	if [ -n "$(BENCH_DB)" ]; then for b in load_persons catalog_search governed_lookup exchange_bulk ledger_append \
-	  ledger_proofs; do \
+	  ledger_proofs console_pages; do \
 	  $(BIN)/python bench/$$b.py --database-url "$(BENCH_DB)" || exit 1; done; fi
 
 clean:

@@ -36,7 +36,8 @@ DEPARTMENTS = ["公安局", "民政局", "人力资源和社会保障局", "住�
                "残疾人联合会", "司法局", "财政局", "生态环境局", "应急管理局", "退役军人事务局", "海洋与渔业局"]
 
 
-def build(n: int, seed: int = 7) -> None:
+def build(n: int, seed: int = 7, open_every: int | None = None) -> None:
+    """`n` entries in bulk; with `open_every`, every such entry is open data (bench/console_pages.py)."""
     from sqlalchemy import insert
 
     from govshare.catalog.models import CatalogClass, CatalogEntry
@@ -68,11 +69,12 @@ def build(n: int, seed: int = 7) -> None:
             summary = (f"{org['name']}在办理{subject}业务中产生的{rng.choice(KINDS)}，包括"
                        + "、".join(labels[:5]) + f"等信息项，按{rng.choice(['日', '月', '季度'])}更新。")[:256]
             status = "published" if i % 20 else "draft"
+            open_type = "open" if open_every and i % open_every == 0 else "closed"
             batch.append({
                 "id": f"eb{i:07d}", "code": f"301/{i + 1:06d}", "name": name, "summary": summary,
                 "category": "department", "class_id": 1, "class_path": ["综合"], "provider_org_id": org["id"],
                 "format": "database", "share_type": rng.choice(["unconditional", "conditional", "conditional"]),
-                "share_condition": "仅限业务办理", "share_methods": ["api"], "open_type": "closed",
+                "share_condition": "仅限业务办理", "share_methods": ["api"], "open_type": open_type,
                 "update_cycle": "daily", "related_codes": [], "status": status, "version": 1,
                 "mounted": i % 3 != 0, "row_count": 0, "last_seq": 0,
             })
@@ -86,7 +88,8 @@ def build(n: int, seed: int = 7) -> None:
                                                       "summary": e["summary"], "provider": e["_provider"]},
                                    EntryFacets(status=e["status"], provider_org_id=e["provider_org_id"],
                                                category="department", share_type=e["share_type"],
-                                               open_type="closed", mounted=e["mounted"], classification_code="301"))
+                                               open_type=e["open_type"], mounted=e["mounted"],
+                                               classification_code="301"))
                 batch = []
     from govshare.core.database import get_engine
     with get_engine().connect() as conn:  # what autovacuum does for a live catalog

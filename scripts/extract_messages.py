@@ -24,6 +24,7 @@ The same can be done with pybabel, given a mapping file with `[python: govshare/
 from __future__ import annotations
 
 import argparse
+import copy
 import io
 import json
 import os
@@ -93,7 +94,7 @@ def merged(template: Catalog, lang: str, fills: dict | None = None) -> Catalog:
     for message in list(catalog)[1:]:
         key = message.id[0] if isinstance(message.id, tuple) else message.id
         given = (fills or {}).get(key)
-        if given and not (message.string if isinstance(message.string, str) else any(message.string)):
+        if given and not (message.string if isinstance(message.string, str) else any(message.string or ())):
             message.string = tuple(given) if isinstance(message.id, tuple) else given
     return catalog
 
@@ -112,7 +113,9 @@ def run(check: bool, fill: list[Path] | None = None) -> int:
     fills = _fills(fill or [])
     for lang in LANGUAGES:
         outputs[LOCALE / lang / "LC_MESSAGES" / "messages.po"] = _render(
-            merged(template, lang, fills if lang == "zh" else None))
+            # A copy per language: Catalog.update adds the template's own Message objects, so filling
+            # zh in place would leak the Chinese strings into en.
+            merged(copy.deepcopy(template), lang, fills if lang == "zh" else None))
     stale = []
     for path, content in outputs.items():
         old = path.read_bytes() if path.exists() else b""

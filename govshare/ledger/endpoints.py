@@ -29,7 +29,7 @@ def checkpoint(session: Session = Depends(get_session)):
 def public_key(session: Session = Depends(get_session)):
     """The keys checkpoints and receipts are signed with (`<name>+<key id>+<base64 key>`), current first."""
     keys = service.public_keys(session)
-    return {"current": keys[0]["verifier_key"] if keys and keys[0]["retired_at"] is None else None, "keys": keys}
+    return {"current": next((k["verifier_key"] for k in keys if k["current"]), None), "keys": keys}
 
 
 @router.get("/entries/{index}")

@@ -16,7 +16,7 @@ from govshare.catalog.models import CatalogEntry
 from govshare.core.errors import Forbidden, InvalidInput, NotFound
 from govshare.core.security import subject_hash
 from govshare.ledger import tree
-from govshare.ledger.keys import publish, verifier_keys
+from govshare.ledger.keys import signer, verifier_keys
 from govshare.ledger.merkle import leaf_hash
 from govshare.ledger.models import LedgerCheckpoint, LedgerEntry
 from govshare.ledger.sequencer import b64
@@ -37,9 +37,19 @@ def checkpoint_at(session: Session, size: int) -> LedgerCheckpoint | None:
 
 
 def public_keys(session: Session) -> list[dict]:
-    publish(session)  # the current key is always listed (idempotent)
-    return [{"key_id": k.key_id, "verifier_key": k.verifier_key, "created_at": k.created_at,
-             "retired_at": k.retired_at} for k in verifier_keys(session)]
+    """Every key the ledger has signed with, current first. Read-only: loading the current key publishes
+    it in a transaction of its own (`keys.signer`), and a process that has not loaded it yet lists it from
+    the key itself rather than write in a reading request (its snapshot may predate that publication)."""
+    current = signer()
+    listed = [{"key_id": k.key_id, "verifier_key": k.verifier_key, "created_at": k.created_at,
+               "retired_at": k.retired_at} for k in verifier_keys(session)]
+    current_id = current.verifier_key.split("+")[1]
+    if all(k["key_id"] != current_id for k in listed):
+        listed.insert(0, {"key_id": current_id, "verifier_key": current.verifier_key, "created_at": None,
+                          "retired_at": None})
+    for k in listed:  # the key this platform signs with now: its key file (or GOVSHARE_LEDGER_KEY)
+        k["current"] = k["key_id"] == current_id
+    return sorted(listed, key=lambda k: not k["current"])
 
 
 def _may_read(principal: Principal, row: LedgerEntry) -> bool:
