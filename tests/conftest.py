@@ -213,14 +213,17 @@ def live_server(database):
     port = free_port()
     env = {**os.environ, "GOVSHARE_DATA_DIR": str(settings.data_dir), "GOVSHARE_SECRET_KEY": settings.resolved_secret_key(),
            "GOVSHARE_DATABASE_URL": settings.resolved_database_url, "GOVSHARE_SCHEDULER": "0"}
+    # The server's log (tracebacks of a 500 included) goes to a file in the data dir, read when it fails.
+    log_path = Path(settings.data_dir) / f"live-server-{port}.log"
+    log = log_path.open("wb")
     server = subprocess.Popen([sys.executable, "-m", "uvicorn", "govshare.app:create_app", "--factory",
                                "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                              stdout=subprocess.DEVNULL, stderr=log)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
             if server.poll() is not None:
-                raise RuntimeError("uvicorn exited: " + server.stderr.read().decode(errors="replace")[-2000:])
+                raise RuntimeError("uvicorn exited: " + log_path.read_text(errors="replace")[-2000:])
             try:
                 if httpx.get(base + "/healthz", timeout=1).status_code == 200:
                     break
@@ -232,6 +235,7 @@ def live_server(database):
     finally:
         server.terminate()
         try:
-            server.communicate(timeout=30)
+            server.wait(timeout=30)
         except subprocess.TimeoutExpired:
             server.kill()
+        log.close()

@@ -15,6 +15,7 @@ from govshare.core.config import get_settings
 from govshare.core.database import session_scope
 from govshare.core.errors import RateLimited
 from govshare.core.ratelimit import limiter
+from govshare.exchange.service import dumps
 from govshare.opendata import ckan, dcat, service
 
 # Not in /api/v1/openapi.json (the versioned API's contract): these follow DCAT-AP and CKAN's own API.
@@ -140,7 +141,9 @@ async def ckan_action(request: Request, action: str):
             "__type": "Bad Request", "message": "Bad request - JSON Error: the body is not a JSON object"}},
             status_code=400)
     status, body = await run_in_threadpool(_run, action, params, base)
-    return JSONResponse(body, status_code=status, headers={"Access-Control-Allow-Origin": "*"})
+    # orjson via exchange's `dumps`: PostgreSQL hands dates and decimals over as Python objects.
+    return Response(dumps(body), status_code=status, media_type="application/json",
+                    headers={"Access-Control-Allow-Origin": "*"})
 
 
 ckan_router.add_api_route("/{action}", ckan_action, methods=["GET", "POST"],
