@@ -23,6 +23,7 @@ import argparse
 import os
 import random
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -193,6 +194,9 @@ def main() -> None:
                                             "for_scale": "data.gov (CKAN + Solr): 200-300 ms per package_search"})
     if not all(r["meets_goal"] for r in rows):
         print("goals: some MISSED (see meets_goal)")
+    from govshare.core.database import dispose_engines
+    dispose_engines()
+    shutil.rmtree(env["GOVSHARE_DATA_DIR"], ignore_errors=True)  # a 1M-call SQLite database is large
 
 
 if __name__ == "__main__":

@@ -185,7 +185,7 @@ def _signed_in_operator(world):
     return http
 
 
-def test_arbitration_of_an_escalated_request(world):
+def test_arbitration_of_an_escalated_request(clean_db, world):  # the overdue list is platform-wide
     first = world.request()
     second = world.request()
     past = utcnow() - timedelta(days=1)
