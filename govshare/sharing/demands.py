@@ -49,9 +49,17 @@ def create_demand(session: Session, data: DemandCreate, principal: Principal, no
     if data.wanted_by < today(now):
         raise InvalidInput("wanted_by is in the past", details=[problem("wanted_by", "must be today or later",
                                                                          str(data.wanted_by))])
+    routed_to = None
+    if data.org_code:  # the filer knows (or guesses) who holds it: the demand goes there directly
+        try:
+            routed_to = get_org_by_code(session, data.org_code).id
+        except NotFound:
+            raise InvalidInput("no such department", details=[problem("org_code", "no such department",
+                                                                      data.org_code)]) from None
     demand = Demand(id=new_id("dm"), consumer_org_id=principal.org_id, created_by=principal.name or principal.id,
                     title=data.title, description=data.description, wanted_items=data.wanted_items,
-                    purpose=data.purpose, wanted_by=data.wanted_by, status="open", created_at=now)
+                    purpose=data.purpose, legal_basis=data.legal_basis, wanted_by=data.wanted_by, status="open",
+                    routed_org_id=routed_to, created_at=now)
     demand.suggestions = suggest(session, " ".join([data.title, data.wanted_items, data.description]))
     session.add(demand)
     session.flush()
@@ -188,7 +196,8 @@ def demand_read(demand: Demand, now: datetime | None = None) -> DemandRead:
     return DemandRead(
         id=demand.id, consumer_org_id=demand.consumer_org_id, consumer_name=demand.consumer.name,
         created_by=demand.created_by, title=demand.title, description=demand.description,
-        wanted_items=demand.wanted_items, purpose=demand.purpose, wanted_by=demand.wanted_by, status=demand.status,
+        wanted_items=demand.wanted_items, purpose=demand.purpose, legal_basis=demand.legal_basis or "",
+        wanted_by=demand.wanted_by, status=demand.status,
         overdue=demand.status == "open" and demand.wanted_by < day, unmet=unmet, unmet_reason=reason,
         promise_overdue=(demand.status != "closed" and demand.answer == DemandAnswerKind.will_publish
                          and demand.promised_by is not None and demand.promised_by < day),

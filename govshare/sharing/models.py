@@ -28,6 +28,7 @@ class Demand(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     wanted_items: Mapped[str] = mapped_column(Text, default="")
     purpose: Mapped[str] = mapped_column(Text)
+    legal_basis: Mapped[str] = mapped_column(Text, default="", server_default="")
     wanted_by: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)  # open | answered | closed
     routed_org_id: Mapped[str | None] = mapped_column(ForeignKey("organizations.id"), index=True)

@@ -157,7 +157,10 @@ class DemandCreate(BaseModel):
     description: str = Field("", max_length=2000)
     wanted_items: str = Field("", max_length=1000, description="Wanted items in free words")
     purpose: str = Field(min_length=2, max_length=1000)
+    legal_basis: str = Field("", max_length=1000, description="The law or policy that allows the use")
     wanted_by: date
+    org_code: str | None = Field(None, max_length=18, description="Credit code of the department thought to "
+                                 "hold the data, if known: the demand is routed to it")
 
 
 class DemandAnswerKind(StrEnum):
@@ -198,6 +201,7 @@ class DemandRead(BaseModel):
     description: str
     wanted_items: str
     purpose: str
+    legal_basis: str
     wanted_by: date
     status: str
     overdue: bool

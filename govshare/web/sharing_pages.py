@@ -198,31 +198,34 @@ def demand_board(request: Request, tab: str = Query("open", max_length=20), sort
         can_file=viewer.principal.has_role(Role.consumer, Role.org_admin)))
 
 
-def _demand_form(request: Request, values: dict | None = None, errors: dict | None = None, status: int = 200):
+def _demand_form(request: Request, session: Session, viewer: Viewer, values: dict | None = None,
+                 errors: dict | None = None, status: int = 200):
+    departments, _total = orgs.list_orgs(session, limit=2000)
     return render(request, "sharing/demand_new.html", _ctx(
         active_nav="demands", values=values or {"title": "", "description": "", "wanted_items": "", "purpose": "",
-                                                "legal_basis": "", "wanted_by": "", "org_hint": ""},
+                                                "legal_basis": "", "wanted_by": "", "org_code": ""},
+        departments=[(o.code, o.name) for o in departments if o.id != viewer.principal.org_id],
         errors=errors or {}), status=status)
 
 
 @router.get("/demands/new")
-def demand_new(request: Request, viewer: Viewer = Depends(require_viewer)):
+def demand_new(request: Request, viewer: Viewer = Depends(require_viewer), session: Session = db):
     _staff(viewer)
     if not viewer.principal.has_role(Role.consumer, Role.org_admin):
         raise Forbidden("filing a demand needs the consumer role", code="insufficient_permission")
-    return _demand_form(request)
+    return _demand_form(request, session, viewer)
 
 
 @router.post("/demands/new")
 def demand_create(request: Request, title: str = Form("", max_length=200), description: str = Form("", max_length=4000),
                   wanted_items: str = Form("", max_length=2000), purpose: str = Form("", max_length=2000),
                   legal_basis: str = Form("", max_length=1000), wanted_by: str = Form("", max_length=20),
-                  org_hint: str = Form("", max_length=100), viewer: Viewer = Depends(form_viewer),
+                  org_code: str = Form("", max_length=18), viewer: Viewer = Depends(form_viewer),
                   session: Session = db):
     _staff(viewer)
     _ = translator(request)
     values = {"title": title, "description": description, "wanted_items": wanted_items, "purpose": purpose,
-              "legal_basis": legal_basis, "wanted_by": wanted_by, "org_hint": org_hint}
+              "legal_basis": legal_basis, "wanted_by": wanted_by, "org_code": org_code}
     errors: dict[str, str] = {}
     if len(title.strip()) < 2 or len(title.strip()) > 100:
         errors["title"] = _("Give the demand a title (2 to 100 characters).")
@@ -232,21 +235,16 @@ def demand_create(request: Request, title: str = Form("", max_length=200), descr
     if day is None and "wanted_by" not in errors:
         errors["wanted_by"] = _("Say by when the data is needed.")
     if errors:
-        return _demand_form(request, values, errors, 422)
-    # The demand has no own fields for the legal basis or the department: they go into its description.
-    extra = [description.strip()]
-    if legal_basis.strip():
-        extra.append(_("Legal basis: %(text)s", text=legal_basis.strip()))
-    if org_hint.strip():
-        extra.append(_("Department that may hold it: %(text)s", text=org_hint.strip()))
+        return _demand_form(request, session, viewer, values, errors, 422)
     try:
-        data = DemandCreate(title=title.strip(), description="\n".join(x for x in extra if x)[:2000],
-                            wanted_items=wanted_items.strip()[:1000], purpose=purpose.strip()[:1000], wanted_by=day)
+        data = DemandCreate(title=title.strip(), description=description.strip(),
+                            wanted_items=wanted_items.strip(), purpose=purpose.strip(),
+                            legal_basis=legal_basis.strip(), wanted_by=day, org_code=org_code.strip() or None)
         demand = demands.create_demand(session, data, viewer.principal)
     except ValidationError as exc:
-        return _demand_form(request, values, _pydantic_errors(request, exc, {}), 422)
+        return _demand_form(request, session, viewer, values, _pydantic_errors(request, exc, {}), 422)
     except InvalidInput as exc:
-        return _demand_form(request, values, _service_errors(request, exc), 422)
+        return _demand_form(request, session, viewer, values, _service_errors(request, exc), 422)
     response = redirect(f"/demands/{demand.id}")
     flash(response, N_("Demand filed. The platform suggests the catalog entries below."), "success")
     return response

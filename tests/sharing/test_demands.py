@@ -96,3 +96,16 @@ def test_routing_and_who_answers(world):
     by_operator = world.operator.post(f"/api/v1/demands/{demand['id']}/answer",
                                       json={"answer": "will_publish", "promised_by": str(date.today())})
     assert by_operator.status_code == 200 and by_operator.json()["answer"] == "will_publish"
+
+
+def test_a_demand_names_its_legal_basis_and_the_department_it_goes_to(world):
+    demand = _demand(world, legal_basis="《住房公积金管理条例》第二十四条", org_code=world.provider["code"])
+    assert demand["legal_basis"] == "《住房公积金管理条例》第二十四条"
+    assert demand["routed_org_id"] == world.provider["id"]  # routed at once: no wait for the operator
+    to_me = world.approver.get("/api/v1/demands", params={"view": "to_me"}).json()
+    assert demand["id"] in [d["id"] for d in to_me["items"]]
+    unknown = world.consumer.post("/api/v1/demands", json={
+        "title": "需要人员婚姻情况", "purpose": "住房公积金提取审核", "wanted_by": str(date.today() + timedelta(days=30)),
+        "org_code": "91330900MA00000000"})
+    assert unknown.status_code == 422
+    assert unknown.json()["error"]["details"][0]["field"] == "org_code"

@@ -291,13 +291,22 @@ def test_demand_filed_answered_and_closed(scene):
                                                "wanted_by": "2020-01-01"})
     assert resp.status_code == 422 and 'id="title-error"' in resp.text and 'id="purpose-error"' in resp.text
     wanted = (date.today() + timedelta(days=30)).isoformat()
-    resp = consumer.post("/demands/new", follow_redirects=False, data={
-        "csrf_token": token, "title": "婚姻登记信息", "wanted_items": "姓名、婚姻状况", "purpose": "住房公积金提取审核",
-        "legal_basis": "住房公积金管理条例", "org_hint": "民政局", "wanted_by": wanted})
+    filed = {"csrf_token": token, "title": "婚姻登记信息", "wanted_items": "姓名、婚姻状况", "purpose": "住房公积金提取审核",
+             "legal_basis": "住房公积金管理条例", "wanted_by": wanted}
+    resp = consumer.post("/demands/new", data={**filed, "org_code": "91330900MA00000000"})
+    assert resp.status_code == 422 and 'id="org_code-error"' in resp.text  # no such department: nothing filed
+    assert f'value="{world.provider["code"]}"' in resp.text  # the department select is offered again
+    resp = consumer.post("/demands/new", follow_redirects=False, data={**filed, "org_code": world.provider["code"]})
     assert resp.status_code == 303, resp.text
     demand_url = resp.headers["location"]
     demand_id = demand_url.rsplit("/", 1)[1]
     assert demand_id in consumer.get("/demands").text
+    detail = text_of(consumer.get(demand_url).text)
+    assert "住房公积金管理条例" in detail and world.provider["name"] in detail  # legal basis, routed to the provider
+    with session_scope(read_only=True) as session:
+        stored = session.get(Demand, demand_id)
+        assert stored.legal_basis == "住房公积金管理条例" and stored.routed_org_id == world.provider["id"]
+        assert stored.description == ""
 
     approver = _as(app, world.users["approver"])
     page, token = _page(approver, demand_url)
@@ -319,7 +328,7 @@ def test_demand_filed_answered_and_closed(scene):
     with session_scope(read_only=True) as session:
         demand = session.get(Demand, demand_id)
         assert demand.status == "closed" and demand.satisfied is False and demand.rating == 2
-        assert "住房公积金管理条例" in demand.description
+        assert demand.legal_basis == "住房公积金管理条例"
     assert demand_id in consumer.get("/demands?tab=unmet").text
     # Closed: neither form is offered any more, and a second close is a conflict.
     page = consumer.get(demand_url).text
