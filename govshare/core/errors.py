@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("govshare")
@@ -84,7 +85,29 @@ class RateLimited(GovShareError):
     code = "rate_limited"
 
 
+UNSTORABLE = "a value cannot be stored (a NUL character, or a value out of range for its type)"
+
+
+class RejectNul:
+    """ASGI guard: a URL whose path or query holds a NUL character is refused with 400 before any route
+    sees it (PostgreSQL cannot even compare such text, SQLite would store it)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and ("\x00" in scope["path"] or b"%00" in scope.get("query_string", b"")):
+            body = {"error": {"code": "invalid_input", "message": "NUL characters are not allowed in a URL",
+                              "details": None}}
+            await JSONResponse(body, status_code=400)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    """Map errors to the JSON error shape once, for every route; refuse NUL in URLs before routing."""
+    app.add_middleware(RejectNul)
+
     @app.exception_handler(GovShareError)
     async def _govshare(_request: Request, exc: GovShareError):
         return JSONResponse(exc.to_dict(), status_code=exc.status_code, headers=exc.headers)
@@ -105,6 +128,13 @@ def install_error_handlers(app: FastAPI) -> None:
             exc.status_code, "http_error")
         body = {"error": {"code": code, "message": str(exc.detail), "details": None}}
         return JSONResponse(body, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(DataError)
+    async def _unstorable(_request: Request, exc: DataError):
+        # A value the database refuses by its type (PostgreSQL: a NUL character in text): the input's fault.
+        log.warning("input the database cannot store: %s", exc.orig.__class__.__name__)
+        return JSONResponse({"error": {"code": "invalid_input", "message": UNSTORABLE, "details": None}},
+                            status_code=422)
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception):

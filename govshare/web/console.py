@@ -37,6 +37,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -44,7 +45,7 @@ from govshare import __version__
 from govshare.core import i18n
 from govshare.core.config import get_settings
 from govshare.core.database import session_scope
-from govshare.core.errors import Forbidden, GovShareError
+from govshare.core.errors import UNSTORABLE, Forbidden, GovShareError
 from govshare.core.i18n import N_
 from govshare.core.security import keyed_hash
 from govshare.orgs.auth import SAFE_METHODS, SESSION_COOKIE, console_session, csrf_ok
@@ -514,6 +515,9 @@ class ConsoleRoute(APIRoute):
             except StarletteHTTPException as exc:
                 _rollback(request)
                 return render_error(request, exc.status_code, None, str(exc.detail))
+            except DataError:  # a value the database refuses by its type (a NUL character): the input's fault
+                _rollback(request)
+                return render_error(request, 422, "invalid_input", UNSTORABLE)
             except Exception:
                 log.exception("console page failed: %s %s", request.method, request.url.path)
                 _rollback(request)
