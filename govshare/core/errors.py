@@ -89,7 +89,7 @@ UNSTORABLE = "a value cannot be stored (a NUL character, or a value out of range
 
 
 class RejectNul:
-    """ASGI guard: a URL whose path or query holds a NUL character is refused with 400 before any route
+    """ASGI guard: a URL whose path or query holds a NUL character is refused (422) before any route
     sees it (PostgreSQL cannot even compare such text, SQLite would store it)."""
 
     def __init__(self, app):
@@ -98,8 +98,8 @@ class RejectNul:
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http" and ("\x00" in scope["path"] or b"%00" in scope.get("query_string", b"")):
             body = {"error": {"code": "invalid_input", "message": "NUL characters are not allowed in a URL",
-                              "details": None}}
-            await JSONResponse(body, status_code=400)(scope, receive, send)
+                              "details": [{"field": "url", "reason": "NUL character"}]}}
+            await JSONResponse(body, status_code=422)(scope, receive, send)
             return
         await self.app(scope, receive, send)
 

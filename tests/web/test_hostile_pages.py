@@ -60,8 +60,8 @@ def test_no_open_data_url_answers_a_server_error(client, operator_admin):
 
 def test_nul_characters_are_refused_in_urls_and_never_stored_half(client, platform):
     resp = client.get("/opendata/datasets/a%00b")
-    assert resp.status_code == 400 and resp.json()["error"]["code"] == "invalid_input"
-    assert client.get("/api/3/action/package_show", params={"id": "a\x00b"}).status_code == 400
+    assert resp.status_code == 422 and resp.json()["error"]["code"] == "invalid_input"
+    assert client.get("/api/3/action/package_show", params={"id": "a\x00b"}).status_code == 422
     org = platform.org()
     user = platform.user(org, ["consumer"])
     login = client.post("/api/v1/auth/login", json={"username": user["username"], "password": user["password"]})
