@@ -74,9 +74,9 @@ def test_calls_after_revocation_and_off_hours(world, client, rules, monkeypatch)
     resp = world.approver.post(f"/api/v1/grants/{granted['grant_id']}/revoke", json={"reason": "停止使用"})
     assert resp.status_code == 200
     assert _lookup(world, client, world.rows[0][0]).status_code == 403
-    now = datetime.now(CHINA_TZ)
-    closed = ((now + timedelta(hours=2)).strftime("%H:%M"), (now + timedelta(hours=3)).strftime("%H:%M"))
-    monkeypatch.setattr(rules, "monitor_working_hours", "-".join(sorted(closed)))
+    # Working hours that exclude the present moment, whatever the hour (a window cannot wrap midnight).
+    hours = "12:30-23:30" if datetime.now(CHINA_TZ).hour < 12 else "00:30-11:30"
+    monkeypatch.setattr(rules, "monitor_working_hours", hours)
     alerts = _run()
     assert {a["rule"] for a in alerts} == {"after_revocation", "off_hours"}
     assert all(a["client"] == world.client_a["id"] for a in alerts)
