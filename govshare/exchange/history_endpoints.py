@@ -3,10 +3,9 @@ as consumer; every department's for auditors and the operator)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from govshare.core.database import get_session
@@ -18,26 +17,7 @@ from govshare.orgs.service import Principal
 router = APIRouter(prefix="/api/v1/exchange", tags=["exchange"])
 
 
-class CallRead(BaseModel):
-    id: int
-    at: datetime
-    provider_org_id: str | None
-    provider_name: str | None
-    consumer_org_id: str
-    consumer_name: str | None
-    entry_id: str
-    entry_code: str | None
-    entry_name: str | None
-    method: str
-    purpose: str | None
-    subject_hash: str | None
-    row_count: int
-    outcome: str
-    status_code: int
-    ledger_seq: int | None
-
-
-class CallPage(Page[CallRead]):
+class CallPage(Page[history.CallRow]):
     total_capped: bool = False
 
 
@@ -64,5 +44,5 @@ def list_calls(
         entry_id=history.resolve_entry(session, entry), method=method or None, outcome=outcome or None,
         date_from=date_from, date_to=date_to, newest_first=order == "desc")
     rows, total = history.list_calls(session, principal, filters, page.limit, page.offset)
-    return CallPage(items=[CallRead(**r.__dict__) for r in rows], total=min(total, history.COUNT_CAP),
+    return CallPage(items=rows, total=min(total, history.COUNT_CAP),
                     limit=page.limit, offset=page.offset, total_capped=total > history.COUNT_CAP)

@@ -150,7 +150,7 @@ def _check_rate(grant: GrantPolicy, principal: Principal) -> None:
 # ---- values ----------------------------------------------------------------------------------------
 
 @lru_cache(maxsize=4096)
-def _py_value(spec: ItemSpec) -> Callable:
+def py_value(spec: ItemSpec) -> Callable:
     """Stored value -> the canonical Python value (what a JSON answer shows), for both stores."""
     match spec.data_type:
         case "D":  # SQLite keeps ISO text, which is already what JSON shows
@@ -211,7 +211,7 @@ def lookup(conn: Connection, principal: Principal, entry_id: str, query: dict[st
                                f'WHERE "{entry.key_column}" = :key{region}', {"key": value, **params})
         records = []
         if row is not None:
-            records.append(grant.masker.row({s.name: _py_value(s)(v) for s, v in zip(grant.specs, row)}))
+            records.append(grant.masker.row({s.name: py_value(s)(v) for s, v in zip(grant.specs, row)}))
             if fields:
                 records = [{k: v for k, v in r.items() if k in fields} for r in records]
         return {"records": records}, grant, len(records), value
@@ -286,7 +286,7 @@ def verify(conn: Connection, principal: Principal, entry_id: str, match: dict, n
         row = driver_row(conn, f'SELECT {_columns_sql(names)} FROM "{entry.data_table}" '
                                f'WHERE "{entry.key_column}" = :key{region}', {"key": key, **params})
         result = row is not None and all(
-            _stored_text(_py_value(entry.spec(n)), v) == wanted[n] for n, v in zip(names, row))
+            _stored_text(py_value(entry.spec(n)), v) == wanted[n] for n, v in zip(names, row))
         return {"result": result}, grant, 1 if result else 0, key
 
     return _governed(principal, entry_id, "verify", {"match": match}, work, keyed_by=match)
@@ -383,7 +383,7 @@ def _records(grant: GrantPolicy, rows: list[tuple], offset: int) -> list[dict]:
         spec = grant.entry.spec(name)
         if name in masker.changed or spec.data_type in _IDENTITY:
             continue
-        convert = _py_value(spec)
+        convert = py_value(spec)
         for record in records:
             value = record[name]
             if value is not None:

@@ -33,7 +33,7 @@ from govshare.core import epochs
 from govshare.core.config import get_settings
 from govshare.core.database import get_engine
 from govshare.core.errors import InvalidInput, NotFound
-from govshare.exchange.service import _py_value, dumps
+from govshare.exchange.service import py_value, dumps
 from govshare.opendata.generalise import generaliser
 from govshare.orgs.models import Organization
 
@@ -130,7 +130,7 @@ def open_columns(entry: CatalogEntry) -> list[OpenColumn]:
         elif item.pi_kind == "none":
             spec = _spec(item)
             columns.append(OpenColumn(item.name, item.label, item.data_type, item.data_type, item.pi_kind, False,
-                                      item.description, _py_value(spec)))
+                                      item.description, py_value(spec)))
     return columns
 
 

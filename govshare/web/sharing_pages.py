@@ -7,7 +7,9 @@ re-rendered with per-field errors (422) when the page's own checks or the servic
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -108,6 +110,17 @@ def _choice(value: str, allowed, field: str) -> str:
         raise InvalidInput(f"{field}: unknown value", details=[{"field": field, "reason": "unknown value",
                                                                 "value": value}])
     return value
+
+
+def _attempt(request: Request, action: Callable[[], Any], messages: dict | None = None) -> tuple[Any, dict]:
+    """Run a service call built from form values: (its result, {}), or (None, errors by field) when the
+    schema or the service refuses the values."""
+    try:
+        return action(), {}
+    except ValidationError as exc:
+        return None, _pydantic_errors(request, exc, messages or {})
+    except InvalidInput as exc:
+        return None, _service_errors(request, exc)
 
 
 def _service_errors(request: Request, exc: InvalidInput) -> dict[str, str]:
@@ -236,15 +249,12 @@ def demand_create(request: Request, title: str = Form("", max_length=200), descr
         errors["wanted_by"] = _("Say by when the data is needed.")
     if errors:
         return _demand_form(request, session, viewer, values, errors, 422)
-    try:
-        data = DemandCreate(title=title.strip(), description=description.strip(),
-                            wanted_items=wanted_items.strip(), purpose=purpose.strip(),
-                            legal_basis=legal_basis.strip(), wanted_by=day, org_code=org_code.strip() or None)
-        demand = demands.create_demand(session, data, viewer.principal)
-    except ValidationError as exc:
-        return _demand_form(request, session, viewer, values, _pydantic_errors(request, exc, {}), 422)
-    except InvalidInput as exc:
-        return _demand_form(request, session, viewer, values, _service_errors(request, exc), 422)
+    demand, errors = _attempt(request, lambda: demands.create_demand(session, DemandCreate(
+        title=title.strip(), description=description.strip(), wanted_items=wanted_items.strip(),
+        purpose=purpose.strip(), legal_basis=legal_basis.strip(), wanted_by=day,
+        org_code=org_code.strip() or None), viewer.principal))
+    if errors:
+        return _demand_form(request, session, viewer, values, errors, 422)
     response = redirect(f"/demands/{demand.id}")
     flash(response, N_("Demand filed. The platform suggests the catalog entries below."), "success")
     return response
@@ -302,14 +312,9 @@ def demand_answer(request: Request, demand_id: str, answer: str = Form("", max_l
     if answer == "cannot_share" and not note.strip():
         errors["note"] = _("Give the legal basis for not sharing.")
     if not errors:
-        try:
-            data = DemandAnswer(answer=answer, entry_id=entry_id.strip() or None, promised_by=day,
-                                note=note.strip()[:1000] or None)
-            demands.answer_demand(session, demand_id, data, viewer.principal)
-        except ValidationError as exc:
-            errors = _pydantic_errors(request, exc, {})
-        except InvalidInput as exc:
-            errors = _service_errors(request, exc)
+        _answered, errors = _attempt(request, lambda: demands.answer_demand(session, demand_id, DemandAnswer(
+            answer=answer, entry_id=entry_id.strip() or None, promised_by=day, note=note.strip()[:1000] or None),
+            viewer.principal))
     if errors:
         session.rollback()
         return _demand_page(request, session, viewer, demand_id, answer_values=values, errors=errors, status=422)
@@ -446,14 +451,10 @@ def request_create(request: Request, entry_id: str = Form("", max_length=64), it
     if days is None and "duration_days" not in errors:
         errors["duration_days"] = _("Say for how many days the data is needed.")
     if not errors:
-        try:
-            data = AccessRequestCreate(entry_id=entry_id, items=items, methods=methods, client_ids=client_ids,
-                                       purpose=purpose.strip(), legal_basis=legal_basis.strip(), duration_days=days)
-            req = sharing.file_request(session, data, viewer.principal)
-        except ValidationError as exc:
-            errors = _pydantic_errors(request, exc, {"methods": N_("Choose at least one way of using the data.")})
-        except InvalidInput as exc:
-            errors = _service_errors(request, exc)
+        req, errors = _attempt(request, lambda: sharing.file_request(session, AccessRequestCreate(
+            entry_id=entry_id, items=items, methods=methods, client_ids=client_ids, purpose=purpose.strip(),
+            legal_basis=legal_basis.strip(), duration_days=days), viewer.principal),
+            {"methods": N_("Choose at least one way of using the data.")})
     if errors:
         session.rollback()
         return _request_form(request, session, viewer, entry_id, values, errors, 422)
@@ -537,15 +538,9 @@ def approve(request: Request, request_id: str, items: list[str] = Form([]), meth
     if len(note) > 1000:
         errors["note"] = _("At most 1,000 characters.")
     if not errors:
-        try:
-            body = ApproveBody(items=items, methods=methods, rate_limit_per_minute=rate, duration_days=days,
-                               note=note.strip() or None,
-                               masking={k: v for k, v in policies.items() if k in items})
-            sharing.approve(session, request_id, body, viewer.principal)
-        except ValidationError as exc:
-            errors = _pydantic_errors(request, exc, {})
-        except InvalidInput as exc:
-            errors = _service_errors(request, exc)
+        _approved, errors = _attempt(request, lambda: sharing.approve(session, request_id, ApproveBody(
+            items=items, methods=methods, rate_limit_per_minute=rate, duration_days=days, note=note.strip() or None,
+            masking={k: v for k, v in policies.items() if k in items}), viewer.principal))
     if errors:
         session.rollback()
         return _review_page(request, session, viewer, request_id, values=values, errors=errors, status=422)
