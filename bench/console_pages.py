@@ -42,11 +42,14 @@ OUTCOMES = ["ok"] * 18 + ["not_found", "grant_revoked"]
 
 
 def exchange_calls(count: int, seed: int = 5) -> None:
-    """`count` exchange records over the past 60 days between the benchmark's departments."""
+    """`count` exchange calls over the past 60 days between the benchmark's departments, logged as the
+    exchange logs them (each call a ledger leaf with its audit columns), numbered after the log's end."""
     from sqlalchemy import insert, text
 
     from govshare.core.database import get_engine
-    from govshare.exchange.models import ExchangeCall
+    from govshare.ledger.canonical import canonical_flat
+    from govshare.ledger.models import LedgerEntry
+    from govshare.ledger.sequencer import iso
 
     rng = random.Random(seed)
     engine = get_engine()
@@ -54,26 +57,37 @@ def exchange_calls(count: int, seed: int = 5) -> None:
         entries = conn.execute(text("SELECT id, provider_org_id FROM catalog_entries WHERE status = 'published' "
                                     "ORDER BY id LIMIT 5000")).all()
     orgs = [f"obench{i}" for i in range(len(DEPARTMENTS))]
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
-    batch = []
+    now = datetime.now(timezone.utc)
+    calls = []
+    for i in range(count):
+        entry_id, provider = entries[i % len(entries)] if i % 3 else (entries[i % 40][0], "obench0")
+        consumer = rng.choice(orgs)
+        method = rng.choice(METHODS)
+        calls.append((now - timedelta(seconds=rng.random() * 60 * 86400), provider, consumer, entry_id, method,
+                      f"{rng.getrandbits(128):032x}" if method in ("lookup", "verify") else None, rng.choice(OUTCOMES)))
+    calls.sort()  # numbered in time order, as the log numbers them
     with engine.begin() as conn:
-        for i in range(count):
-            entry_id, provider = entries[i % len(entries)] if i % 3 else (entries[i % 40][0], "obench0")
-            consumer = rng.choice(orgs)
-            method = rng.choice(METHODS)
-            batch.append({"at": now - timedelta(seconds=rng.random() * 60 * 86400), "provider_org_id": provider,
-                          "consumer_org_id": consumer, "client_id": f"cl{consumer}", "entry_id": entry_id,
-                          "grant_id": f"g{consumer}{entry_id}"[:32], "method": method, "purpose": "业务办理核验",
-                          "subject_hash": f"{rng.getrandbits(128):032x}" if method in ("lookup", "verify") else None,
-                          "row_count": 1, "outcome": rng.choice(OUTCOMES), "status_code": 200})
+        first = conn.execute(text("UPDATE ledger_state SET size = size + :n WHERE id = 1 RETURNING size"),
+                             {"n": count}).scalar_one() - count
+        batch = []
+        for i, (at, provider, consumer, entry_id, method, subject, outcome) in enumerate(calls):
+            row = {"at": at, "subject_hash": subject, "consumer_org_id": consumer, "provider_org_id": provider,
+                   "entry_id": entry_id, "grant_id": f"g{consumer}{entry_id}"[:32], "method": method,
+                   "client_id": f"cl{consumer}", "purpose": "业务办理核验", "row_count": 1, "outcome": outcome,
+                   "status_code": 200}
+            leaf = canonical_flat({"v": 1, "kind": f"exchange.{method}", "at": iso(at), "subject": subject,
+                                   "consumer": consumer, "provider": provider, "entry": entry_id,
+                                   "grant": row["grant_id"], "client": row["client_id"], "purpose": row["purpose"],
+                                   "outcome": outcome, "status": 200, "rows": 1, "request": None, "response": None})
+            batch.append({**row, "seq": first + i, "kind": f"exchange.{method}", "leaf": leaf})
             if len(batch) == 50_000:
-                conn.execute(insert(ExchangeCall), batch)
+                conn.execute(insert(LedgerEntry), batch)
                 batch = []
         if batch:
-            conn.execute(insert(ExchangeCall), batch)
+            conn.execute(insert(LedgerEntry), batch)
     with engine.connect() as conn:
         if conn.dialect.name == "postgresql":
-            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE exchange_calls")
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE ledger_entries")
         else:
             conn.exec_driver_sql("ANALYZE")
 

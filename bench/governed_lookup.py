@@ -20,8 +20,12 @@ The load generator (bench/loadgen.py) keeps `--connections` HTTP/1.1 keep-alive 
 worker), with lookups of random existing keys, alternating between the two routes in
 `--rounds` slices (ABBA order) so both see the same machine state. An open-loop phase at `--rate`
 requests/s (default 2,000: the goal) then gives each route's latency at that load.
-Before measuring it checks that a governed answer is masked; afterwards that exchange_calls holds
-exactly one audit record per governed request sent.
+Before measuring it checks that a governed answer is masked; afterwards that the ledger holds exactly
+one call leaf (the call's audit record) per governed request sent.
+
+`--baseline-ref` serves the governed route from an older commit too, on the same database. Commits
+before revision 0007 write their audit records to `exchange_calls`, which the current schema no longer
+has: the bench creates that table (as those commits define it) for them.
 
 In the closed loop the mean latency is connections / throughput (Little's law): p99 <= 25 ms with 64
 connections needs well over 2,560 requests/s, so `meets_goal` reports the p99 of both loads. The bare
@@ -127,6 +131,27 @@ def baseline_tree(ref: str) -> Path:
         subprocess.run(["git", "worktree", "add", "--detach", str(tree), sha], cwd=root, check=True,
                        capture_output=True)
     return tree
+
+
+def _baseline_audit_table() -> None:
+    """`exchange_calls` as the commits before revision 0007 define it (their audit records), if missing."""
+    from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, Text
+
+    from govshare.core.database import get_engine
+    calls = Table(
+        "exchange_calls", MetaData(),
+        Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+        Column("at", DateTime(timezone=True), nullable=False), Column("provider_org_id", String(32)),
+        Column("consumer_org_id", String(32), nullable=False), Column("client_id", String(32), nullable=False),
+        Column("entry_id", String(32), nullable=False), Column("grant_id", String(32)),
+        Column("method", String(16), nullable=False), Column("purpose", Text), Column("subject_hash", String(64)),
+        Column("row_count", Integer, nullable=False), Column("outcome", String(32), nullable=False),
+        Column("status_code", Integer, nullable=False), Column("ledger_seq", BigInteger),
+        Index("ix_exchange_calls_entry_at", "entry_id", "at"),
+        Index("ix_exchange_calls_consumer_at", "consumer_org_id", "at"),
+        Index("ix_exchange_calls_provider_at", "provider_org_id", "at"),
+        Index("ix_exchange_calls_subject", "subject_hash"))
+    calls.create(get_engine(), checkfirst=True)
 
 
 def cleanup(env: dict) -> None:
@@ -286,6 +311,7 @@ def main() -> None:
                                              workers=args.workers))
         servers.update(governed=server, bare=server)
         if args.baseline_ref:
+            _baseline_audit_table()
             servers["baseline"] = servers["baseline_bare"] = stack.enter_context(uvicorn(
                 "governed_lookup:bench_app", env, workers=args.workers, root=baseline_tree(args.baseline_ref)))
         spread = {route: (servers[route].workers() if args.workers > 1 else None) for route in routes}
@@ -331,9 +357,12 @@ def main() -> None:
             for route in order:
                 paced[route] = run(route, args.rate_seconds, rate=args.rate)
 
-    audit_rows = _scalar("SELECT count(*) FROM exchange_calls WHERE method = 'lookup'")
-    audit_ok = _scalar("SELECT count(*) FROM exchange_calls WHERE method = 'lookup' AND outcome = 'ok'")
-    leaves = _scalar("SELECT count(*) FROM ledger_entries WHERE kind = 'exchange.lookup'")
+    leaves = _scalar("SELECT count(*) FROM ledger_entries WHERE method = 'lookup'")
+    audit_ok = _scalar("SELECT count(*) FROM ledger_entries WHERE method = 'lookup' AND outcome = 'ok'")
+    audit_rows = leaves
+    if args.baseline_ref:  # the baseline's own audit table
+        audit_rows += _scalar("SELECT count(*) FROM exchange_calls WHERE method = 'lookup'")
+        audit_ok += _scalar("SELECT count(*) FROM exchange_calls WHERE method = 'lookup' AND outcome = 'ok'")
     rows = []
     for route, phases in results.items():
         lat = [x for p in phases for x in p.latencies_ms]

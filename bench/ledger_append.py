@@ -43,10 +43,10 @@ BURST = 500
 
 
 def _event(i: int):
-    from govshare.ledger.sequencer import make_event
-    return make_event("exchange.lookup", subject_hash=f"{i:064x}", consumer_org_id="oConsumer0000001",
+    from govshare.ledger.sequencer import call_event
+    return call_event("lookup", subject_hash=f"{i:064x}", consumer_org_id="oConsumer0000001",
                       provider_org_id="oProvider0000001", entry_id="eEntry00000000001", grant_id="gGrant0000000001",
-                      client="cClient000000001", purpose="住房公积金提取审核", outcome="ok", status=200, rows=1,
+                      client_id="cClient000000001", purpose="住房公积金提取审核", outcome="ok", status=200, rows=1,
                       request=f"{i * 7:064x}", response=f"{i * 13:064x}")
 
 

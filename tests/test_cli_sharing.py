@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from govshare.cli import app as cli
 from govshare.core.database import session_scope, utcnow
-from govshare.exchange.models import ExchangeCall
+from govshare.ledger.models import LedgerEntry
 from govshare.sharing.models import AccessRequest
 from tests.sharing.conftest import World, build_world, region_person_items
 
@@ -66,10 +66,11 @@ def cast(platform, app) -> Cast:
                 operator=platform.user(platform.org(name="舟山市大数据发展管理局"), ["platform_admin"])["username"])
 
 
-def _audit_rows(entry_id: str, client_pk: str) -> list[ExchangeCall]:
+def _audit_rows(entry_id: str, client_pk: str) -> list[LedgerEntry]:
+    """The exchange calls' audit records: their ledger leaves."""
     with session_scope(read_only=True) as session:
-        return list(session.scalars(select(ExchangeCall).where(ExchangeCall.entry_id == entry_id,
-                                                               ExchangeCall.client_id == client_pk)))
+        return list(session.scalars(select(LedgerEntry).where(LedgerEntry.entry_id == entry_id,
+                                                              LedgerEntry.client_id == client_pk)))
 
 
 # ---- requests, approval with masking, every exchange method ------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import command
 from alembic.script import ScriptDirectory
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import text
 
 from govshare.core.database import get_engine
@@ -49,4 +50,53 @@ def test_upgrade_from_first_revision_keeps_data(clean_db):
     upgrade_to_head()  # idempotent
     with engine.connect() as conn:
         assert conn.execute(text("SELECT name FROM organizations WHERE id = 'oold'")).scalar_one() == "旧库单位"
+    _reset_schema()
+
+
+def test_calls_move_into_the_ledger_without_losing_one(clean_db):
+    """Revision 0007 folds `exchange_calls` into the ledger: a call that had a leaf gets its columns from
+    the leaf; a call from before the ledger (no leaf) is appended to the log, marked backfilled; the
+    monitoring cursor keeps its place; `ledger verify` accepts the result."""
+    from govshare.ledger import tree
+    from govshare.ledger.canonical import canonical
+    from govshare.ledger.integrator import integrate_all
+    from govshare.ledger.verify import verify_log
+
+    engine = get_engine()
+    with engine.begin() as conn:
+        drop_everything(conn)
+    _upgrade("0006")
+    leaf = canonical({"v": 1, "kind": "exchange.lookup", "at": "2026-11-30T01:02:03.000004Z", "subject": "s" * 64,
+                      "consumer": "ocons", "provider": "oprov", "entry": "e1", "grant": "g1", "client": "c1",
+                      "purpose": "低保审核", "outcome": "ok", "status": 200, "rows": 1, "request": "r" * 64,
+                      "response": "x" * 64})
+    call = ("'{}', 'oprov', 'ocons', 'c1', 'e1', 'g1', '{}', '低保审核', '{}', {}, '{}', {}, {}")
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE ledger_state SET size = 1"))
+        conn.execute(text("INSERT INTO ledger_entries (seq, at, kind, leaf, subject_hash, consumer_org_id, "
+                          "provider_org_id, entry_id, grant_id) VALUES (0, '2026-11-30 01:02:03.000004', "
+                          "'exchange.lookup', :leaf, :s, 'ocons', 'oprov', 'e1', 'g1')"), {"leaf": leaf, "s": "s" * 64})
+        columns = ("at, provider_org_id, consumer_org_id, client_id, entry_id, grant_id, method, purpose, "
+                   "subject_hash, row_count, outcome, status_code, ledger_seq")
+        conn.execute(text(f"INSERT INTO exchange_calls ({columns}) VALUES ("
+                          + call.format("2026-11-29 08:00:00", "verify", "t" * 64, 0, "no_grant", 403, "NULL") + ")"))
+        conn.execute(text(f"INSERT INTO exchange_calls ({columns}) VALUES ("
+                          + call.format("2026-11-30 01:02:03.000004", "lookup", "s" * 64, 1, "ok", 200, 0) + ")"))
+        conn.execute(text("INSERT INTO monitoring_cursor (name, last_call_id) VALUES ('exchange_calls', 2)"))
+    upgrade_to_head()
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT seq, kind, method, client_id, purpose, row_count, outcome, status_code, "
+                                 "subject_hash, leaf FROM ledger_entries ORDER BY seq")).all()
+        cursor = conn.execute(text("SELECT name, next_seq FROM monitoring_cursor")).all()
+        tables = set(sa_inspect(conn).get_table_names())
+    assert "exchange_calls" not in tables
+    assert [r[:9] for r in rows] == [
+        (0, "exchange.lookup", "lookup", "c1", "低保审核", 1, "ok", 200, "s" * 64),
+        (1, "exchange.verify", "verify", "c1", "低保审核", 0, "no_grant", 403, "t" * 64)]
+    assert b'"backfilled":true' in bytes(rows[1].leaf) and b"backfilled" not in bytes(rows[0].leaf)
+    assert cursor == [("ledger", 2)]  # both calls had been judged: the rules go on after them
+    tree.complete_tiles.clear()
+    integrate_all()
+    report = verify_log()
+    assert report.ok and report.leaves == 2, report.problems
     _reset_schema()

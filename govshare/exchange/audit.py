@@ -1,12 +1,12 @@
-"""Group commit of audit records and their ledger leaves: durable before the response, without a
-commit per request.
+"""Group commit of exchange calls' ledger leaves (each call's audit record) and other events that are
+logged outside a business transaction: durable before the response, without a commit per request.
 
 Requests hand their record to one writer thread per process and wait; the writer takes whatever
 has queued up, writes it in one transaction and wakes those requests (HARD-PARTS: the database's
 own log does the same). Under load, batches grow by themselves; alone, a record waits for one
 commit. If the write fails, every waiting request fails: no data leaves without its record.
-The same transaction sequences the calls' ledger leaves (`ledger.sequencer`), and one signature
-per batch gives every call its receipt (the future's result).
+The same transaction sequences the leaves (`ledger.sequencer`), and one signature per batch gives
+every call its receipt (the future's result).
 
 A record submitted from an event loop gets an asyncio future, and the writer wakes each loop once
 per batch (one `call_soon_threadsafe` for all its waiters, not one per request); other callers
@@ -27,17 +27,13 @@ from concurrent.futures import Future
 from sqlalchemy.engine import Engine
 
 from govshare.core.config import get_settings
-from govshare.core.database import get_engine, sqlite_begin_immediate, utcnow
+from govshare.core.database import get_engine, sqlite_begin_immediate
 from govshare.ledger import sequencer
 from govshare.ledger.sequencer import Event
 
 log = logging.getLogger("govshare.audit")
 MAX_BATCH = 5000
 
-
-COLUMNS = ("at", "provider_org_id", "consumer_org_id", "client_id", "entry_id", "grant_id", "method", "purpose",
-           "subject_hash", "row_count", "outcome", "status_code", "ledger_seq")
-_SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores DateTime on SQLite
 
 
 class AuditWriter:
@@ -53,34 +49,26 @@ class AuditWriter:
     def __init__(self, engine: Engine):
         self.engine = engine
         self.sqlite = engine.dialect.name == "sqlite"
-        # (audit row or None, events, one receipt (True) or a list of them (False), future)
-        self._queue: queue.SimpleQueue[tuple[tuple | None, tuple, bool, Future | asyncio.Future]] = \
-            queue.SimpleQueue()
+        # (events, one receipt (True) or a list of them (False), future)
+        self._queue: queue.SimpleQueue[tuple[tuple, bool, Future | asyncio.Future]] = queue.SimpleQueue()
         self._conn = None
         self._thread = threading.Thread(target=self._run, name="govshare-audit", daemon=True)
         self._thread.start()
 
-    def submit(self, record: dict | None, leaf: Event | None = None) -> Future | asyncio.Future:
-        """Queue an exchange call record and/or a ledger event; the future's result is the event's
-        receipt (None without an event) once both are durable."""
-        row = None
-        if record is not None:
-            at = record.pop("at", None) or (leaf.at if leaf else utcnow())
-            if self.sqlite:
-                at = leaf.sqlite_time if leaf is not None and at is leaf.at else at.strftime(_SQLITE_TIME)
-            row = (at, *(record.get(c) for c in COLUMNS[1:-1]))
-        return self._put(row, (leaf,) if leaf is not None else (), single=True)
+    def submit(self, event: Event) -> Future | asyncio.Future:
+        """Queue a ledger event; the future's result is its receipt once it is durable."""
+        return self._put((event,), single=True)
 
     def submit_events(self, events: list[Event]) -> Future | asyncio.Future:
         """Queue many ledger events as one item; the future's result is their receipts, in order."""
-        return self._put(None, tuple(events), single=False)
+        return self._put(tuple(events), single=False)
 
-    def _put(self, row: tuple | None, events: tuple, single: bool) -> Future | asyncio.Future:
+    def _put(self, events: tuple, single: bool) -> Future | asyncio.Future:
         try:
             future: Future | asyncio.Future = asyncio.get_running_loop().create_future()
         except RuntimeError:  # not on an event loop
             future = Future()
-        self._queue.put((row, events, single, future))
+        self._queue.put((events, single, future))
         return future
 
     def _run(self) -> None:
@@ -99,7 +87,7 @@ class AuditWriter:
                     batch.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            futures = [item[3] for item in batch]
+            futures = [item[2] for item in batch]
             try:
                 receipts = self._write(batch)
             except BaseException as exc:  # noqa: BLE001 - every waiter must hear about it
@@ -131,44 +119,35 @@ class AuditWriter:
             self._conn = None
 
     def _write(self, batch: list[tuple]) -> list:
-        """Write the batch in one transaction; per item, its receipt (or None, or a list), in order."""
+        """Write the batch in one transaction; per item, its receipt (or a list of them), in order."""
         conn = self._connection()
-        events = [e for item in batch for e in item[1]]
+        events = [e for item in batch for e in item[0]]
+        if not events:
+            return [[] for _ in batch]
         if not self.sqlite:
             with conn.cursor() as cur:
-                first = self._insert(cur.execute, _copier(cur), "%s", batch, events)
+                first = self._insert(cur.execute, _copier(cur), "%s", events)
             conn.commit()
         else:
-            first = self._sqlite_transaction(conn, batch, events)
-        if not events:
-            return [None] * len(batch)
+            first = self._sqlite_transaction(conn, events)
         receipts = sequencer.sign_batch(first, [e.leaf_hash for e in events])
         out, at = [], 0
-        for _, item_events, single, _ in batch:
+        for item_events, single, _ in batch:
             n = len(item_events)
-            out.append((receipts[at] if n else None) if single else receipts[at:at + n])
+            out.append(receipts[at] if single else receipts[at:at + n])
             at += n
         return out
 
-    def _insert(self, execute, executemany, mark: str, batch: list[tuple], events: list[Event]) -> int:
-        """The batch's inserts; returns the first sequence number of its events."""
-        first = sequencer.take_numbers(execute, mark, len(events)) if events else 0
-        rows, seq = [], first
-        for row, item_events, _, _ in batch:
-            if row is not None:
-                rows.append((*row, seq if item_events else None))
-            seq += len(item_events)
-        if events:
-            executemany(sequencer.insert_sql(mark), [e.row(first + i, self.sqlite) for i, e in enumerate(events)])
-        if rows:
-            executemany(f"INSERT INTO exchange_calls ({', '.join(COLUMNS)}) "
-                        f"VALUES ({', '.join([mark] * len(COLUMNS))})", rows)
+    def _insert(self, execute, executemany, mark: str, events: list[Event]) -> int:
+        """The batch's numbers and rows; returns the first sequence number."""
+        first = sequencer.take_numbers(execute, mark, len(events))
+        executemany(sequencer.insert_sql(mark), [e.row(first + i, self.sqlite) for i, e in enumerate(events)])
         return first
 
-    def _sqlite_transaction(self, conn, batch: list[tuple], events: list[Event]) -> int:
+    def _sqlite_transaction(self, conn, events: list[Event]) -> int:
         sqlite_begin_immediate(conn)
         try:
-            first = self._insert(conn.execute, conn.executemany, "?", batch, events)
+            first = self._insert(conn.execute, conn.executemany, "?", events)
             conn.execute("COMMIT")
             return first
         except BaseException:
@@ -257,14 +236,10 @@ def writer() -> AuditWriter:
         return found
 
 
-def record(leaf: Event | None = None, **fields) -> Future | asyncio.Future:
-    """Queue an exchange call's record (`fields`) with its ledger event; the future gives the receipt."""
-    return writer().submit(fields or None, leaf)
-
-
-def log_event(leaf: Event) -> Future | asyncio.Future:
-    """Sequence a ledger event outside any business transaction (e.g. an export's completion)."""
-    return writer().submit(None, leaf)
+def log_event(event: Event) -> Future | asyncio.Future:
+    """Sequence a ledger event outside any business transaction: an exchange call (`sequencer.call_event`,
+    its audit record) or e.g. an export's completion. The future gives the receipt."""
+    return writer().submit(event)
 
 
 def log_events(events: list[Event]) -> Future | asyncio.Future:

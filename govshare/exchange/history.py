@@ -1,12 +1,13 @@
 """The exchange call history (who called what, when, with what outcome) and the call figures of the
-home dashboard, read from the audit trail (`exchange_calls`).
+home dashboard, read from the audit trail: each call's ledger leaf (`ledger_entries` rows with a method).
 
 Who sees what is decided here, for the API and the console alike: a department sees the calls it
 served (as provider) and the calls it made (as consumer); auditors and the platform operator may see
 every department's calls. The subject of a call is only ever its keyed hash.
 
-Scale: `exchange_calls` holds millions of rows, indexed by (provider_org_id, at), (consumer_org_id, at)
-and (entry_id, at). Every query here filters on one of those columns (for a department) and on a time
+Scale: the log holds millions of calls, indexed by (provider_org_id, at) and (consumer_org_id, at)
+over calls only (partial indexes: every query here says `method IS NOT NULL` so that the planner may use
+them) and (entry_id, at). Every query filters on one of those columns (for a department) and on a time
 window, aggregates in SQL, and counts at most `COUNT_CAP` rows, so a page costs the same at 1 million
 calls as at 100.
 """
@@ -24,13 +25,14 @@ from govshare.catalog.models import CatalogEntry
 from govshare.core.database import as_utc, utcnow
 from govshare.core.errors import InvalidInput, problem
 from govshare.core.workdays import CHINA_TZ
-from govshare.exchange.models import ExchangeCall
+from govshare.ledger.models import LedgerEntry
+from govshare.ledger.sequencer import CALL_METHODS
 from govshare.orgs.models import Organization
 from govshare.orgs.roles import Role
 from govshare.orgs.service import Principal
 
 SIDES = ("all", "provider", "consumer")
-METHODS = ("lookup", "verify", "export", "feed")
+METHODS = CALL_METHODS
 # Outcome filter: the call answered (ok), found nothing (not_found), or was refused (any other outcome:
 # no_grant, expired, revoked, rate_limited, …).
 OUTCOMES = ("ok", "not_found", "denied")
@@ -84,8 +86,8 @@ def china_day_start(day: date) -> datetime:
 
 
 def _where(filters: CallFilters) -> list:
-    c = ExchangeCall
-    clauses = []
+    c = LedgerEntry
+    clauses = [c.method.is_not(None)]
     org = filters.org_id
     if org is not None:
         if filters.side == "provider":
@@ -123,7 +125,7 @@ def _where(filters: CallFilters) -> list:
 
 @dataclass(frozen=True)
 class CallRow:
-    id: int
+    seq: int  # the call's leaf in the ledger
     at: datetime
     provider_org_id: str | None
     provider_name: str | None
@@ -138,17 +140,16 @@ class CallRow:
     row_count: int
     outcome: str
     status_code: int
-    ledger_seq: int | None
 
 
 def _select_rows(filters: CallFilters):
     provider = aliased(Organization)
     consumer = aliased(Organization)
-    c = ExchangeCall
-    order = [c.at.desc(), c.id.desc()] if filters.newest_first else [c.at, c.id]
-    return (select(c.id, c.at, c.provider_org_id, provider.name, c.consumer_org_id, consumer.name, c.entry_id,
+    c = LedgerEntry
+    order = [c.at.desc(), c.seq.desc()] if filters.newest_first else [c.at, c.seq]
+    return (select(c.seq, c.at, c.provider_org_id, provider.name, c.consumer_org_id, consumer.name, c.entry_id,
                    CatalogEntry.code, CatalogEntry.name, c.method, c.purpose, c.subject_hash, c.row_count,
-                   c.outcome, c.status_code, c.ledger_seq)
+                   c.outcome, c.status_code)
             .outerjoin(provider, provider.id == c.provider_org_id)
             .outerjoin(consumer, consumer.id == c.consumer_org_id)
             .outerjoin(CatalogEntry, CatalogEntry.id == c.entry_id)
@@ -173,22 +174,22 @@ def count_calls(session: Session, principal: Principal, filters: CallFilters, ca
     filters = effective_filters(principal, filters)
     total = 0
     for branch in _branches(filters):
-        limited = select(ExchangeCall.id).where(*_where(branch)).limit(cap + 1).subquery()
+        limited = select(LedgerEntry.seq).where(*_where(branch)).limit(cap + 1).subquery()
         total += session.scalar(select(func.count()).select_from(limited)) or 0
     return total
 
 
 def _page_ids(filters: CallFilters, limit: int, offset: int):
-    c = ExchangeCall
-    order = [c.at.desc(), c.id.desc()] if filters.newest_first else [c.at, c.id]
+    c = LedgerEntry
+    order = [c.at.desc(), c.seq.desc()] if filters.newest_first else [c.at, c.seq]
     branches = _branches(filters)
     if len(branches) == 1:
-        return select(c.id).where(*_where(filters)).order_by(*order).limit(limit).offset(offset)
-    parts = [select(c.id, c.at).where(*_where(b)).order_by(*order).limit(limit + offset).subquery()
+        return select(c.seq).where(*_where(filters)).order_by(*order).limit(limit).offset(offset)
+    parts = [select(c.seq, c.at).where(*_where(b)).order_by(*order).limit(limit + offset).subquery()
              for b in branches]
-    both = union(*(select(p.c.id, p.c.at) for p in parts)).subquery()
-    both_order = [both.c.at.desc(), both.c.id.desc()] if filters.newest_first else [both.c.at, both.c.id]
-    return select(both.c.id).order_by(*both_order).limit(limit).offset(offset)
+    both = union(*(select(p.c.seq, p.c.at) for p in parts)).subquery()
+    both_order = [both.c.at.desc(), both.c.seq.desc()] if filters.newest_first else [both.c.at, both.c.seq]
+    return select(both.c.seq).order_by(*both_order).limit(limit).offset(offset)
 
 
 def list_calls(session: Session, principal: Principal, filters: CallFilters, limit: int, offset: int
@@ -196,13 +197,13 @@ def list_calls(session: Session, principal: Principal, filters: CallFilters, lim
     """One page of calls (newest first unless asked otherwise) and the capped count."""
     filters = effective_filters(principal, filters)
     total = count_calls(session, principal, filters)
-    c = ExchangeCall
-    order = [c.at.desc(), c.id.desc()] if filters.newest_first else [c.at, c.id]
-    # The page's ids first (over the indexes, no joins), then names for those rows only.
-    ids = [row[0] for row in session.execute(_page_ids(filters, limit, offset)).all()]
-    if not ids:
+    c = LedgerEntry
+    order = [c.at.desc(), c.seq.desc()] if filters.newest_first else [c.at, c.seq]
+    # The page's numbers first (over the indexes, no joins), then names for those rows only.
+    seqs = [row[0] for row in session.execute(_page_ids(filters, limit, offset)).all()]
+    if not seqs:
         return [], total
-    rows = session.execute(_select_rows(CallFilters()).where(c.id.in_(ids)).order_by(None).order_by(*order)).all()
+    rows = session.execute(_select_rows(CallFilters()).where(c.seq.in_(seqs)).order_by(None).order_by(*order)).all()
     return [_row(r) for r in rows], total
 
 
@@ -269,8 +270,9 @@ DETAIL_SAMPLE = 5_000
 def _per_day(session: Session, column, org_id: str, bounds: list[datetime]) -> list[int]:
     """Calls per day, as one statement of per-day range counts: each is read off the (org, at) index
     alone, without touching the table, so a busy department's month costs milliseconds."""
-    c = ExchangeCall
-    counts = [select(func.count()).select_from(c).where(column == org_id, c.at >= lo, c.at < hi).scalar_subquery()
+    c = LedgerEntry
+    counts = [select(func.count()).select_from(c).where(column == org_id, c.method.is_not(None), c.at >= lo,
+                                                        c.at < hi).scalar_subquery()
               for lo, hi in zip(bounds, bounds[1:])]
     return [int(n or 0) for n in session.execute(select(*counts)).one()]
 
@@ -289,7 +291,7 @@ def call_figures(session: Session, org_id: str, days: int = DASHBOARD_DAYS, now:
     denied = {"served": 0, "consumed": 0}
     series = {}
     sampled = False
-    c = ExchangeCall
+    c = LedgerEntry
     refused = case((c.outcome.in_(ANSWERED), 0), else_=1)
     by_consumer: dict[str, int] = {}
     for side, column in (("served", c.provider_org_id), ("consumed", c.consumer_org_id)):
@@ -298,10 +300,11 @@ def call_figures(session: Session, org_id: str, days: int = DASHBOARD_DAYS, now:
             continue
         sampled = sampled or sum(series[side]) > sample
         # The latest calls of the window, walked backwards on the index; then their rows.
-        latest = select(c.id).where(column == org_id, c.at >= since).order_by(c.at.desc()).limit(sample).subquery()
+        latest = (select(c.seq).where(column == org_id, c.method.is_not(None), c.at >= since)
+                  .order_by(c.at.desc()).limit(sample).subquery())
         keys = [c.method, *([c.consumer_org_id] if side == "served" else [])]
         rows = session.execute(select(*keys, func.count(), func.sum(refused))
-                               .where(c.id.in_(select(latest.c.id))).group_by(*keys)).all()
+                               .where(c.seq.in_(select(latest.c.seq))).group_by(*keys)).all()
         for method, *rest in rows:
             consumer, n, n_denied = rest if side == "served" else (None, *rest)
             by_method.setdefault(method, {"served": 0, "consumed": 0})[side] += n

@@ -37,7 +37,7 @@ from govshare.core.security import subject_hash as subject_of
 from govshare.exchange import audit
 from govshare.exchange.policy import GrantPolicy, authorize, entry_of, row_tokens
 from govshare.ledger.canonical import canonical_fast
-from govshare.ledger.sequencer import RECEIPT_HEADER, Receipt, make_event
+from govshare.ledger.sequencer import RECEIPT_HEADER, Receipt, call_event, make_event
 from govshare.mounting import store
 from govshare.orgs.service import Principal
 
@@ -93,23 +93,17 @@ def _salted(salt: bytes, data: bytes) -> str:
 def _record(principal: Principal, entry_id: str, method: str, grant: GrantPolicy | None, status: int,
             outcome: str, rows: int = 0, subject: str | None = None, request: dict | None = None,
             content: bytes | None = None, salt: bytes = b"") -> Future:
-    """The call's audit row and ledger leaf. The leaf holds the subject as a keyed hash and the request
-    and response only as hashes salted per call (the salt goes to the caller in the receipt), so
-    neither an ID number nor a yes/no answer can be recovered from the log by guessing."""
+    """The call's ledger leaf, which is also its audit record. The leaf holds the subject as a keyed hash
+    and the request and response only as hashes salted per call (the salt goes to the caller in the
+    receipt), so neither an ID number nor a yes/no answer can be recovered from the log by guessing."""
     entry = grant.entry if grant else entry_of(principal, entry_id)
-    provider = entry.provider_org_id if entry else None
-    subject_hash = subject_of(subject) if subject else None
-    grant_id = grant.grant_id if grant else None
-    purpose = grant.purpose if grant else None
-    leaf = make_event(
-        f"exchange.{method}", subject_hash=subject_hash, consumer_org_id=principal.org_id, provider_org_id=provider,
-        entry_id=entry_id[:32], grant_id=grant_id, client=principal.id, purpose=purpose, outcome=outcome,
-        status=status, rows=rows, request=_salted(salt, canonical_fast(request or {})),
-        response=_salted(salt, content) if content is not None else None)
-    return audit.record(
-        leaf, at=leaf.at, provider_org_id=provider, consumer_org_id=principal.org_id, client_id=principal.id,
-        entry_id=entry_id[:32], grant_id=grant_id, method=method, purpose=purpose, subject_hash=subject_hash,
-        row_count=rows, outcome=outcome, status_code=status)
+    return audit.log_event(call_event(
+        method, client_id=principal.id, consumer_org_id=principal.org_id,
+        provider_org_id=entry.provider_org_id if entry else None, entry_id=entry_id[:32],
+        grant_id=grant.grant_id if grant else None, subject_hash=subject_of(subject) if subject else None,
+        purpose=grant.purpose if grant else None, outcome=outcome, status=status, rows=rows,
+        request=_salted(salt, canonical_fast(request or {})),
+        response=_salted(salt, content) if content is not None else None))
 
 
 def _governed(principal: Principal, entry_id: str, method: str, request: dict,

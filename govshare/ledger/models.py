@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Index, Integer, LargeBinary, SmallInteger, String, Text
+from sqlalchemy import BigInteger, Index, Integer, LargeBinary, SmallInteger, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from govshare.core.database import Base, utcnow
@@ -24,15 +24,29 @@ class LedgerState(Base):
     size: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
-class LedgerEntry(Base):
-    """One leaf: the canonical JSON (RFC 8785) of an event, and the columns that tracing searches by.
+# BIGINT on PostgreSQL; on SQLite the sequence number is the table's rowid (INTEGER PRIMARY KEY): one
+# B-tree less to write per leaf than a separate primary key index.
+_Seq = BigInteger().with_variant(Integer, "sqlite")
+# Partial-index predicates: exchange calls (a method) and every other event (governance).
+CALLS = text("method IS NOT NULL")
+GOVERNANCE = text("method IS NULL")
 
-    The columns repeat what the leaf says (`ledger verify` checks that they agree); the leaf is
-    what is hashed into the tree."""
+
+class LedgerEntry(Base):
+    """One leaf: the canonical JSON (RFC 8785) of an event, and the columns it is searched by.
+
+    An exchange call's leaf is also its audit record (one row per call, written before the answer
+    leaves): `method` … `status_code` are set for calls only, and the call history, monitoring and the
+    citizen's record read them. The columns repeat what the leaf says (`ledger verify` checks that they
+    agree); the leaf is what is hashed into the tree.
+
+    Indexes: calls are found by provider, consumer, entry and subject over time (as many indexes per
+    call as the audit table had before the ledger); governance events, far fewer, by consumer and grant
+    through partial indexes that calls never write."""
 
     __tablename__ = "ledger_entries"
 
-    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(_Seq, primary_key=True, autoincrement=False)
     at: Mapped[datetime] = mapped_column()
     kind: Mapped[str] = mapped_column(String(40))
     leaf: Mapped[bytes] = mapped_column(LargeBinary)
@@ -41,12 +55,23 @@ class LedgerEntry(Base):
     provider_org_id: Mapped[str | None] = mapped_column(String(32))
     entry_id: Mapped[str | None] = mapped_column(String(32))
     grant_id: Mapped[str | None] = mapped_column(String(32))
+    # Exchange calls only:
+    method: Mapped[str | None] = mapped_column(String(16))  # lookup | verify | export | feed
+    client_id: Mapped[str | None] = mapped_column(String(32))
+    purpose: Mapped[str | None] = mapped_column(Text)
+    row_count: Mapped[int | None] = mapped_column(Integer)
+    outcome: Mapped[str | None] = mapped_column(String(32))  # ok | not_found | a denial reason | rate_limited
+    status_code: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (
-        Index("ix_ledger_entries_subject", "subject_hash", "seq"),
-        Index("ix_ledger_entries_consumer", "consumer_org_id", "seq"),
-        Index("ix_ledger_entries_entry", "entry_id", "seq"),
-        Index("ix_ledger_entries_grant", "grant_id", "seq"),
+        Index("ix_ledger_calls_provider", "provider_org_id", "at", sqlite_where=CALLS, postgresql_where=CALLS),
+        Index("ix_ledger_calls_consumer", "consumer_org_id", "at", sqlite_where=CALLS, postgresql_where=CALLS),
+        Index("ix_ledger_entries_entry", "entry_id", "at"),
+        Index("ix_ledger_entries_subject", "subject_hash", "at", sqlite_where=text("subject_hash IS NOT NULL"),
+              postgresql_where=text("subject_hash IS NOT NULL")),
+        Index("ix_ledger_events_consumer", "consumer_org_id", "at", sqlite_where=GOVERNANCE,
+              postgresql_where=GOVERNANCE),
+        Index("ix_ledger_events_grant", "grant_id", "at", sqlite_where=GOVERNANCE, postgresql_where=GOVERNANCE),
     )
 
 
@@ -111,9 +136,9 @@ class MonitoringAlert(Base):
 
 
 class MonitoringCursor(Base):
-    """How far the monitoring rules have read the exchange calls."""
+    """How far the monitoring rules have read the log: every leaf below `next_seq` has been seen."""
 
     __tablename__ = "monitoring_cursor"
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
-    last_call_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    next_seq: Mapped[int] = mapped_column(BigInteger, default=0)

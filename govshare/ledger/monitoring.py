@@ -8,8 +8,8 @@ Rules (thresholds in `Settings.monitor_*`):
 - `many_subjects`: one client looked up more distinct people within the window than allowed;
 - `volume_spike`: a consumer's calls to one entry in the last hour far above its own hourly average
   of the past seven days.
-A pass reads the calls made since the previous pass (a cursor on the calls' ids), so each call is
-judged once; the windowed rules raise at most one alert per client or (consumer, entry) per window.
+A pass reads the calls logged since the previous pass (a cursor on the log's sequence numbers), so
+each call is judged once; the windowed rules raise at most one alert per client or (consumer, entry) per window.
 The scheduler's lease holder runs a pass with every scheduling round; `govshare monitor run` too.
 """
 
@@ -26,14 +26,13 @@ from govshare.core.database import as_utc, utcnow
 from govshare.core.errors import Conflict, Forbidden, NotFound
 from govshare.core.security import new_id
 from govshare.core.workdays import CHINA_TZ, calendar
-from govshare.exchange.models import ExchangeCall
 from govshare.ledger import sequencer
-from govshare.ledger.models import MonitoringAlert, MonitoringCursor
+from govshare.ledger.models import LedgerEntry, MonitoringAlert, MonitoringCursor
 from govshare.orgs.roles import Role
 from govshare.orgs.service import Principal
 
 RULES = ("off_hours", "after_revocation", "many_subjects", "volume_spike")
-_CURSOR = "exchange_calls"
+_CURSOR = "ledger"
 _MAX_CALLS_PER_PASS = 200_000
 
 
@@ -53,15 +52,18 @@ def run_rules(session: Session, now: datetime | None = None) -> list[MonitoringA
     settings = get_settings()
     cursor = session.get(MonitoringCursor, _CURSOR, with_for_update=True)
     if cursor is None:
-        cursor = MonitoringCursor(name=_CURSOR, last_call_id=0)
+        cursor = MonitoringCursor(name=_CURSOR, next_seq=0)
         session.add(cursor)
-    c = ExchangeCall
-    calls = session.execute(
-        select(c.id, c.at, c.provider_org_id, c.consumer_org_id, c.client_id, c.entry_id, c.grant_id, c.outcome)
-        .where(c.id > cursor.last_call_id).order_by(c.id).limit(_MAX_CALLS_PER_PASS)).all()
-    if not calls:
+    c = LedgerEntry
+    is_call = c.method.is_not(None)  # also lets the planner use the partial indexes over calls
+    # Leaves are numbered in commit order with no gap: nothing below the cursor can still appear.
+    leaves = session.execute(
+        select(c.seq, c.method, c.at, c.provider_org_id, c.consumer_org_id, c.client_id, c.entry_id, c.grant_id,
+               c.outcome).where(c.seq >= cursor.next_seq).order_by(c.seq).limit(_MAX_CALLS_PER_PASS)).all()
+    if not leaves:
         return []
-    cursor.last_call_id = calls[-1].id
+    cursor.next_seq = leaves[-1].seq + 1
+    calls = [x for x in leaves if x.method is not None]
     alerts: list[MonitoringAlert] = []
     hours, days = _working_hours(), calendar()
 
@@ -84,7 +86,8 @@ def run_rules(session: Session, now: datetime | None = None) -> list[MonitoringA
         if _recent(session, "many_subjects", now - window, client_id=client):
             continue
         distinct = session.scalar(select(func.count(func.distinct(c.subject_hash))).where(
-            c.consumer_org_id == consumer, c.client_id == client, c.at >= now - window, c.subject_hash.is_not(None)))
+            c.consumer_org_id == consumer, is_call, c.client_id == client, c.at >= now - window,
+            c.subject_hash.is_not(None)))
         if distinct >= settings.monitor_distinct_subjects:
             alerts.append(_raise(session, "many_subjects", provider, consumer, client, None, None, distinct,
                                  settings.monitor_distinct_subjects,
@@ -95,11 +98,11 @@ def run_rules(session: Session, now: datetime | None = None) -> list[MonitoringA
     for consumer, entry, provider in {(x.consumer_org_id, x.entry_id, x.provider_org_id) for x in calls}:
         if _recent(session, "volume_spike", now - hour, consumer_org_id=consumer, entry_id=entry):
             continue
-        last_hour = session.scalar(select(func.count()).where(c.consumer_org_id == consumer, c.entry_id == entry,
+        last_hour = session.scalar(select(func.count()).where(c.consumer_org_id == consumer, is_call, c.entry_id == entry,
                                                               c.at >= now - hour))
         if last_hour < settings.monitor_volume_min_calls:
             continue
-        before = session.scalar(select(func.count()).where(c.consumer_org_id == consumer, c.entry_id == entry,
+        before = session.scalar(select(func.count()).where(c.consumer_org_id == consumer, is_call, c.entry_id == entry,
                                                            c.at >= now - hour - week, c.at < now - hour))
         baseline = before / (7 * 24)
         if last_hour >= settings.monitor_volume_factor * baseline:

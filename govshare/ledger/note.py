@@ -14,6 +14,7 @@ import base64
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -66,9 +67,13 @@ class Signer:
             raise NoteError("signer key id does not match its key")
         return signer
 
-    @property
+    @cached_property
     def public_key(self) -> bytes:
         return _raw_public(self.key)
+
+    @cached_property
+    def _signature_prefix(self) -> bytes:
+        return key_id(self.name, self.public_key)
 
     @property
     def verifier_key(self) -> str:
@@ -79,7 +84,7 @@ class Signer:
         if not text.endswith("\n") or "\n\n" in text:
             raise NoteError("note text must end in a newline and contain no blank line")
         signature = self.key.sign(text.encode())
-        blob = base64.b64encode(key_id(self.name, self.public_key) + signature).decode()
+        blob = base64.b64encode(self._signature_prefix + signature).decode()
         return f"{text}\n{SIGNATURE_PREFIX}{self.name} {blob}\n"
 
 

@@ -26,12 +26,18 @@ from sqlalchemy.orm import Session
 from govshare.core.config import get_settings
 from govshare.core.database import utcnow
 from govshare.ledger import keys, merkle
-from govshare.ledger.canonical import canonical_flat
+from govshare.ledger.canonical import canonical, canonical_flat
 
 RECEIPT_HEADER = "GovShare-Receipt"
 RECEIPT_TAG = "govshare-receipt/v1"
+CALL_METHODS = ("lookup", "verify", "export", "feed")
+CALL_KINDS = tuple(f"exchange.{m}" for m in CALL_METHODS)  # the events that are exchange calls
+# An exchange call's columns and the leaf fields they repeat (`ledger verify` holds them equal).
+CALL_COLUMNS = (("client_id", "client"), ("purpose", "purpose"), ("row_count", "rows"), ("outcome", "outcome"),
+                ("status_code", "status"))
 LEAF_COLUMNS = ("seq", "at", "kind", "leaf", "subject_hash", "consumer_org_id", "provider_org_id", "entry_id",
-                "grant_id")
+                "grant_id", "method", *(c for c, _ in CALL_COLUMNS))
+_NOT_A_CALL = (None,) * (1 + len(CALL_COLUMNS))
 
 
 def iso(at: datetime) -> str:
@@ -42,17 +48,19 @@ def iso(at: datetime) -> str:
 
 
 class Event:
-    """A leaf (canonical JSON of the event) and the columns tracing searches by."""
+    """A leaf (canonical JSON of the event) and the columns it is searched by; for an exchange call,
+    `call` holds its method, client, purpose, row count, outcome and status (the call's audit record)."""
 
     __slots__ = ("kind", "at", "leaf", "subject_hash", "consumer_org_id", "provider_org_id", "entry_id", "grant_id",
-                 "_iso", "_leaf_hash")
+                 "call", "_iso", "_leaf_hash")
 
     def __init__(self, kind: str, at: datetime, leaf: bytes, subject_hash: str | None = None,
                  consumer_org_id: str | None = None, provider_org_id: str | None = None, entry_id: str | None = None,
-                 grant_id: str | None = None, iso_at: str | None = None):
+                 grant_id: str | None = None, iso_at: str | None = None, call: tuple | None = None):
         self.kind, self.at, self.leaf = kind, at, leaf
         self.subject_hash, self.consumer_org_id, self.provider_org_id = subject_hash, consumer_org_id, provider_org_id
         self.entry_id, self.grant_id = entry_id, grant_id
+        self.call = call or _NOT_A_CALL
         self._iso = iso_at or iso(at)
         self._leaf_hash: bytes | None = None
 
@@ -70,7 +78,7 @@ class Event:
     def row(self, seq: int, sqlite: bool) -> tuple:
         at = self.sqlite_time if sqlite else self.at
         return (seq, at, self.kind, self.leaf, self.subject_hash, self.consumer_org_id, self.provider_org_id,
-                self.entry_id, self.grant_id)
+                self.entry_id, self.grant_id, *self.call)
 
 
 def make_event(kind: str, *, at: datetime | None = None, subject_hash: str | None = None,
@@ -78,12 +86,50 @@ def make_event(kind: str, *, at: datetime | None = None, subject_hash: str | Non
                grant_id: str | None = None, **fields) -> Event:
     """An event about whom (a keyed hash, never the ID number), which departments, entry and grant,
     with whatever else describes it (`fields`, no personal data)."""
+    if kind in CALL_KINDS:
+        raise ValueError("exchange calls are logged with call_event()")
     at = at or utcnow()
     at_text = iso(at)
     body = {"v": 1, "kind": kind, "at": at_text, "subject": subject_hash, "consumer": consumer_org_id,
             "provider": provider_org_id, "entry": entry_id, "grant": grant_id, **fields}
     return Event(kind, at, canonical_flat(body), subject_hash, consumer_org_id, provider_org_id, entry_id, grant_id,
                  at_text)
+
+
+def call_event(method: str, *, client_id: str, consumer_org_id: str, provider_org_id: str | None, entry_id: str,
+               grant_id: str | None, subject_hash: str | None, purpose: str | None, outcome: str, status: int,
+               rows: int, request: str, response: str | None) -> Event:
+    """An exchange call (lookup, verify, export, feed page): its leaf and its audit record in one.
+    `request` and `response` are hashes (salted per call), never the data.
+
+    Every call passes here, so the leaf is encoded in one step: the keys are written in their canonical
+    (sorted) order and every value is a str, an int well inside ±2^53 or None, for which orjson's bytes
+    are RFC 8785's (`canonical_flat`); what orjson refuses (a lone surrogate in a purpose) goes through
+    the general encoder, and the tests hold both to the same bytes."""
+    at = utcnow()
+    at_text = at.isoformat(timespec="microseconds")[:-6] + "Z"  # utcnow() is UTC: "+00:00" → "Z"
+    kind = f"exchange.{method}"
+    body = {"at": at_text, "client": client_id, "consumer": consumer_org_id, "entry": entry_id, "grant": grant_id,
+            "kind": kind, "outcome": outcome, "provider": provider_org_id, "purpose": purpose, "request": request,
+            "response": response, "rows": rows, "status": status, "subject": subject_hash, "v": 1}
+    try:
+        leaf = orjson.dumps(body)
+    except TypeError:
+        leaf = canonical(body)
+    return Event(kind, at, leaf, subject_hash, consumer_org_id, provider_org_id, entry_id, grant_id, at_text,
+                 (method, client_id, purpose, rows, outcome, status))
+
+
+def columns_of(leaf: dict) -> dict:
+    """The searchable columns a leaf's JSON implies (what `ledger verify` expects to find stored)."""
+    kind = leaf.get("kind")
+    columns = {"kind": kind, "subject_hash": leaf.get("subject"), "consumer_org_id": leaf.get("consumer"),
+               "provider_org_id": leaf.get("provider"), "entry_id": leaf.get("entry"), "grant_id": leaf.get("grant")}
+    call = kind in CALL_KINDS
+    columns["method"] = kind.split(".", 1)[1] if call else None
+    for column, name in CALL_COLUMNS:
+        columns[column] = leaf.get(name) if call else None
+    return columns
 
 
 # ---- sequencing ---------------------------------------------------------------------------------------

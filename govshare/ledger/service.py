@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from govshare.catalog.models import CatalogEntry
+from govshare.core.database import as_utc
 from govshare.core.errors import Forbidden, InvalidInput, NotFound
 from govshare.core.security import subject_hash
 from govshare.ledger import tree
@@ -22,6 +23,7 @@ from govshare.ledger.models import LedgerCheckpoint, LedgerEntry
 from govshare.ledger.sequencer import b64
 from govshare.orgs.models import Organization, User
 from govshare.orgs.roles import Role
+from govshare.sharing.models import Grant
 from govshare.orgs.service import Principal
 
 
@@ -123,13 +125,7 @@ def trace(session: Session, principal: Principal, by: str, value: str, limit: in
     if by not in TRACE_BY:
         raise InvalidInput(f"trace by one of {', '.join(TRACE_BY)}",
                            details=[{"field": "by", "reason": "unknown", "value": by}])
-    column = {"subject": LedgerEntry.subject_hash, "consumer": LedgerEntry.consumer_org_id,
-              "entry": LedgerEntry.entry_id, "grant": LedgerEntry.grant_id}[by]
-    wanted = subject_hash(value) if by == "subject" else value
-    query = select(LedgerEntry).where(column == wanted)
-    if before is not None:
-        query = query.where(LedgerEntry.seq < before)
-    rows = session.scalars(query.order_by(LedgerEntry.seq.desc()).limit(limit)).all()
+    rows = _traced(session, by, subject_hash(value) if by == "subject" else value, limit, before)
     integrated = _integrated(session)
     stored = tree.Tree(session.connection(), integrated)
     checkpoint = checkpoint_at(session, integrated) if integrated else None
@@ -144,9 +140,39 @@ def trace(session: Session, principal: Principal, by: str, value: str, limit: in
             "next_before": rows[-1].seq if len(rows) == limit else None}
 
 
+def _traced(session: Session, by: str, wanted: str, limit: int, before: int | None) -> list[LedgerEntry]:
+    """The newest `limit` events (by time, then number) older than leaf `before`, read along the indexes
+    that hold them: calls and governance events are indexed apart (see `LedgerEntry`), so tracing a
+    consumer or a grant reads both and merges."""
+    e = LedgerEntry
+    calls, governance = e.method.is_not(None), e.method.is_(None)
+    if by == "subject":
+        branches = [(e.subject_hash == wanted, e.subject_hash.is_not(None))]
+    elif by == "entry":
+        branches = [(e.entry_id == wanted,)]
+    elif by == "consumer":
+        branches = [(e.consumer_org_id == wanted, calls), (e.consumer_org_id == wanted, governance)]
+    else:  # a grant's calls are among its consumer's calls
+        branches = [(e.grant_id == wanted, governance)]
+        consumer = session.scalar(select(Grant.consumer_org_id).where(Grant.id == wanted))
+        if consumer is not None:
+            branches.append((e.consumer_org_id == consumer, calls, e.grant_id == wanted))
+    older = ()
+    if before is not None:
+        at = session.scalar(select(e.at).where(e.seq == before))
+        if at is None:
+            raise InvalidInput("no such leaf to continue from", details=[{"field": "before", "reason": "no leaf",
+                                                                          "value": before}])
+        older = (or_(e.at < at, and_(e.at == at, e.seq < before)),)
+    rows = [row for where in branches for row in session.scalars(
+        select(e).where(*where, *older).order_by(e.at.desc(), e.seq.desc()).limit(limit))]
+    rows.sort(key=lambda r: (as_utc(r.at), r.seq), reverse=True)
+    return rows[:limit]
+
+
 # ---- the citizen's data-access record ------------------------------------------------------------------
 
-RECORD_KINDS = ("exchange.lookup", "exchange.verify")
+RECORD_METHODS = ("lookup", "verify")
 
 
 def data_access_record(session: Session, principal: Principal, limit: int, offset: int) -> tuple[list[dict], int]:
@@ -157,17 +183,17 @@ def data_access_record(session: Session, principal: Principal, limit: int, offse
     subject = session.scalar(select(User.subject_hash).where(User.id == principal.id))
     if not subject:
         raise Forbidden("this account is not linked to an ID number", code="no_subject")
-    where = (LedgerEntry.subject_hash == subject, LedgerEntry.kind.in_(RECORD_KINDS))
+    where = (LedgerEntry.subject_hash == subject, LedgerEntry.subject_hash.is_not(None),
+             LedgerEntry.method.in_(RECORD_METHODS))
     total = session.scalar(select(func.count()).select_from(LedgerEntry).where(*where))
     rows = session.execute(
         select(LedgerEntry, Organization.name, CatalogEntry.name)
         .outerjoin(Organization, Organization.id == LedgerEntry.consumer_org_id)
         .outerjoin(CatalogEntry, CatalogEntry.id == LedgerEntry.entry_id)
-        .where(*where).order_by(LedgerEntry.seq.desc()).limit(limit).offset(offset)).all()
+        .where(*where).order_by(LedgerEntry.at.desc(), LedgerEntry.seq.desc()).limit(limit).offset(offset)).all()
     out = []
     for row, department, entry_name in rows:
-        event = json.loads(bytes(row.leaf))
         out.append({"index": row.seq, "at": row.at, "department_id": row.consumer_org_id, "department": department,
-                    "entry_id": row.entry_id, "entry": entry_name, "method": row.kind.split(".", 1)[1],
-                    "purpose": event.get("purpose"), "outcome": event.get("outcome")})
+                    "entry_id": row.entry_id, "entry": entry_name, "method": row.method, "purpose": row.purpose,
+                    "outcome": row.outcome})
     return out, total

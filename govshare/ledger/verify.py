@@ -19,10 +19,10 @@ from sqlalchemy.engine import Engine
 from govshare.core.database import driver_rows, get_engine
 from govshare.ledger import merkle, tree
 from govshare.ledger.note import Checkpoint, NoteError, open_note
+from govshare.ledger.sequencer import LEAF_COLUMNS, columns_of
 
-# Which leaf field each search column repeats.
-_COLUMN_FIELDS = (("kind", "kind"), ("subject_hash", "subject"), ("consumer_org_id", "consumer"),
-                  ("provider_org_id", "provider"), ("entry_id", "entry"), ("grant_id", "grant"))
+# The columns beside each leaf, which must say what the leaf says (`sequencer.columns_of`).
+_COLUMNS = LEAF_COLUMNS[4:] + ("kind",)
 
 
 @dataclass
@@ -113,7 +113,7 @@ def verify_log(engine: Engine | None = None, extra_keys: list[str] | None = None
         expected = 0
         with engine.connect() as stream:
             rows = stream.execution_options(stream_results=True, yield_per=5000).execute(text(
-                f"SELECT seq, leaf, {', '.join(c for c, _ in _COLUMN_FIELDS)} FROM ledger_entries ORDER BY seq"))
+                f"SELECT seq, leaf, {', '.join(_COLUMNS)} FROM ledger_entries ORDER BY seq"))
             for seq, leaf, *columns in rows:
                 report.leaves += 1
                 if seq != expected:
@@ -169,9 +169,10 @@ def _check_columns(report: Report, seq: int, leaf: bytes, columns: list) -> None
     except ValueError:
         report.problem("leaf", f"leaf {seq} is not JSON", index=seq)
         return
-    for (column, name), value in zip(_COLUMN_FIELDS, columns):
-        if body.get(name) != value:
-            report.problem("column", f"leaf {seq}: column {column} says {value!r}, the leaf {body.get(name)!r}",
+    expected = columns_of(body) if isinstance(body, dict) else {}
+    for column, value in zip(_COLUMNS, columns):
+        if expected.get(column) != value:
+            report.problem("column", f"leaf {seq}: column {column} says {value!r}, the leaf {expected.get(column)!r}",
                            index=seq)
             return
 

@@ -289,8 +289,8 @@ def log_expired_grants(session: Session, now: datetime | None = None) -> int:
     """Log `grant.expired` for every grant that ran out since its last expiry was logged (a grant renewed
     after expiring is logged again when it runs out again); returns how many."""
     now = now or utcnow()
-    logged = select(LedgerEntry.seq).where(LedgerEntry.grant_id == Grant.id, LedgerEntry.kind == "grant.expired",
-                                           LedgerEntry.at >= Grant.expires_at)
+    logged = select(LedgerEntry.seq).where(LedgerEntry.grant_id == Grant.id, LedgerEntry.method.is_(None),
+                                           LedgerEntry.kind == "grant.expired", LedgerEntry.at >= Grant.expires_at)
     expired = list(session.scalars(select(Grant).where(Grant.expires_at < now, Grant.revoked_at.is_(None),
                                                        ~logged.exists())))
     for grant in expired:

@@ -239,7 +239,7 @@ def _csv_chunks(principal, filters: history.CallFilters, header: list[str]) -> I
             writer.writerow([row.at.astimezone(DISPLAY_TZ).strftime("%Y-%m-%d %H:%M:%S"), _cell(row.provider_name),
                              _cell(row.consumer_name), _cell(row.entry_code), _cell(row.entry_name), row.method,
                              _cell(row.purpose), row.subject_hash or "", row.row_count, row.outcome, row.status_code,
-                             "" if row.ledger_seq is None else row.ledger_seq])
+                             row.seq])
             if n % 1000 == 0:
                 yield buf.getvalue().encode()
                 buf.seek(0)

@@ -53,10 +53,10 @@ CHECK = textwrap.dedent("""
 
     from sqlalchemy import func, select
     from govshare.core.database import session_scope
-    from govshare.exchange.models import ExchangeCall
+    from govshare.ledger.models import LedgerEntry
     with session_scope(read_only=True) as session:
-        facts["calls"] = dict(session.execute(select(ExchangeCall.outcome, func.count()).group_by(
-            ExchangeCall.outcome)).all())
+        facts["calls"] = dict(session.execute(select(LedgerEntry.outcome, func.count())
+                                              .where(LedgerEntry.method.is_not(None)).group_by(LedgerEntry.outcome)).all())
     from govshare.ledger.verify import verify_log
     report = verify_log()
     facts["ledger_ok"], facts["ledger_leaves"] = report.ok, report.leaves

@@ -107,7 +107,7 @@ def test_every_call_is_audited_with_a_keyed_subject_hash(world):
     with session_scope(read_only=True) as session:
         rows = session.execute(text(
             "SELECT method, outcome, row_count, subject_hash, purpose, consumer_org_id, provider_org_id, grant_id "
-            "FROM exchange_calls WHERE client_id = :c ORDER BY id"), {"c": world.client_a["id"]}).all()
+            "FROM ledger_entries WHERE client_id = :c ORDER BY seq"), {"c": world.client_a["id"]}).all()
     assert [(r.method, r.outcome, r.row_count) for r in rows] == [("lookup", "ok", 1), ("verify", "ok", 1)]
     assert rows[0].subject_hash == rows[1].subject_hash and person[0] not in rows[0].subject_hash
     assert len(rows[0].subject_hash) == 64 and rows[0].purpose == "住房公积金提取审核"
@@ -124,7 +124,7 @@ def test_rate_limit_per_client_and_grant_answers_429_with_retry_after(world):
     assert limited.status_code == 429 and 1 <= int(limited.headers["Retry-After"]) <= 60
     assert limited.json()["error"]["code"] == "rate_limited"
     with session_scope(read_only=True) as session:
-        outcomes = session.execute(text("SELECT outcome FROM exchange_calls WHERE client_id = :c ORDER BY id"),
+        outcomes = session.execute(text("SELECT outcome FROM ledger_entries WHERE client_id = :c ORDER BY seq"),
                                    {"c": world.client_a["id"]}).scalars().all()
     assert outcomes[-1] == "rate_limited"
 

@@ -66,7 +66,7 @@ def test_subjects_are_keyed_hashes_and_newest_come_first(world):
         assert not any(i in str(call) for i in ids)  # no ID number anywhere in the record
     assert [c["at"] for c in items] == sorted((c["at"] for c in items), reverse=True)
     oldest = _calls(world.approver, order="asc")["items"]
-    assert [c["id"] for c in oldest] == [c["id"] for c in reversed(items)]
+    assert [c["seq"] for c in oldest] == [c["seq"] for c in reversed(items)]
 
 
 def test_filters(world):

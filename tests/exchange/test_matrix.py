@@ -35,7 +35,7 @@ def call(world, method: str, headers: dict, **kw):
 def audit_outcomes(client_pk: str) -> list[str]:
     with session_scope(read_only=True) as session:
         return [r[0] for r in session.execute(text(
-            "SELECT outcome FROM exchange_calls WHERE client_id = :c ORDER BY id"), {"c": client_pk})]
+            "SELECT outcome FROM ledger_entries WHERE client_id = :c ORDER BY seq"), {"c": client_pk})]
 
 
 def _state(world, state: str) -> tuple[dict, str]:

@@ -147,7 +147,7 @@ def test_revoked_feedless_and_denied_grants_are_not_relayed(clean_db, world, pre
     assert relay.relay_once(NATS_URL) == {"grants": 1, "published": 0, "duplicates": 0, "skipped": 1}
     assert cursor_of(denied) is None and stream_count() == 0
     with session_scope(read_only=True) as session:
-        outcomes = session.execute(text("SELECT outcome FROM exchange_calls WHERE client_id = :c AND method = 'feed'"),
+        outcomes = session.execute(text("SELECT outcome FROM ledger_entries WHERE client_id = :c AND method = 'feed'"),
                                    {"c": world.client_a["id"]}).scalars().all()
     assert outcomes == ["invalid_client"]
 

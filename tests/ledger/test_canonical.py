@@ -57,3 +57,30 @@ def test_the_fast_flat_encoder_is_byte_identical_on_hostile_strings():
         assert canonical_flat(value) == canonical(value)
     with pytest.raises(ValueError):
         canonical_flat({"n": 2**53})
+
+
+def test_an_exchange_calls_leaf_is_the_canonical_json_of_its_event():
+    """`sequencer.call_event` writes its keys in order in one step: the bytes must be RFC 8785's for any
+    purpose text (hostile strings fall back to the general encoder) and any ids, counts and status."""
+    import json
+    import random
+
+    from govshare.ledger.sequencer import call_event, columns_of
+
+    rng = random.Random(20261203)
+    alphabet = [chr(c) for c in range(0x30)] + ['"', "\\", "/", "é", "中", "\u2028", "\ud800", "\U0001f600", "\x7f",
+                                                "a", "Z"]
+    for i in range(2000):
+        purpose = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12))) if i % 5 else None
+        event = call_event(rng.choice(["lookup", "verify", "export", "feed"]), client_id=f"c{i}",
+                           consumer_org_id="o1", provider_org_id=None if i % 7 == 0 else "o2", entry_id="e1",
+                           grant_id=None if i % 3 == 0 else "g1", subject_hash=None if i % 4 == 0 else "s" * 64,
+                           purpose=purpose, outcome=rng.choice(["ok", "not_found", "no_grant"]),
+                           status=rng.choice([200, 403, 429]), rows=rng.randint(0, 10_000), request="r" * 64,
+                           response=None if i % 2 else "x" * 64)
+        body = json.loads(event.leaf)
+        assert event.leaf == canonical(body), repr(purpose)
+        assert body["at"].endswith("Z") and body["kind"] == event.kind and body["purpose"] == purpose
+        expected = columns_of(body)
+        assert event.call == tuple(expected[c] for c in ("method", "client_id", "purpose", "row_count", "outcome",
+                                                         "status_code"))

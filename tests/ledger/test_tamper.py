@@ -90,6 +90,34 @@ def test_a_search_column_that_no_longer_matches_its_leaf(ledger):
     assert not report.ok and report.first_bad_index == 50 and report.problems[0]["kind"] == "column"
 
 
+def _calls(count: int) -> list[int]:
+    """Exchange calls logged as the exchange logs them; their sequence numbers."""
+    from govshare.exchange import audit
+    receipts = [audit.log_event(sequencer.call_event(
+        "lookup", client_id="c1", consumer_org_id="o1", provider_org_id="o2", entry_id="e1", grant_id="g1",
+        subject_hash="s" * 64, purpose="审核", outcome="no_grant" if i % 2 else "ok", status=403 if i % 2 else 200,
+        rows=0 if i % 2 else 1, request="r" * 64, response=None)).result(10) for i in range(count)]
+    return [r.seq for r in receipts]
+
+
+@pytest.mark.parametrize("column, value", [("outcome", "'ok'"), ("row_count", "7"), ("method", "'verify'"),
+                                           ("purpose", "'另一用途'")])
+def test_an_exchange_calls_audit_columns_must_say_what_its_leaf_says(ledger, column, value):
+    """The call history and monitoring read the columns: a refused call dressed up as answered is found."""
+    seqs = _calls(4)
+    integrate_all()
+    assert verify_log().ok
+    _sql(ledger, f"UPDATE ledger_entries SET {column} = {value} WHERE seq = {seqs[1]}")
+    report = verify_log()
+    assert not report.ok and report.first_bad_index == seqs[1] and report.problems[0]["kind"] == "column"
+
+
+def test_a_governance_event_cannot_pass_for_a_call(ledger):
+    _sql(ledger, "UPDATE ledger_entries SET method = 'lookup' WHERE seq = 60")
+    report = verify_log()
+    assert not report.ok and report.first_bad_index == 60 and report.problems[0]["kind"] == "column"
+
+
 def test_a_tampered_node(ledger):
     with ledger.connect() as conn:
         blob = bytes(conn.execute(text("SELECT hashes FROM ledger_tiles WHERE level = 0 AND idx = 0")).scalar_one())

@@ -94,7 +94,7 @@ def test_routing_and_who_answers(world):
                                    json={"answer": "exists", "entry_id": world.entry["id"]})
     assert not_mine.status_code == 403 and not_mine.json()["error"]["code"] == "not_routed_to_you"
     by_operator = world.operator.post(f"/api/v1/demands/{demand['id']}/answer",
-                                      json={"answer": "will_publish", "promised_by": str(date.today())})
+                                      json={"answer": "will_publish", "promised_by": str(demands.today())})
     assert by_operator.status_code == 200 and by_operator.json()["answer"] == "will_publish"
 
 
