@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 
 from sqlalchemy import select, update
@@ -22,6 +23,8 @@ from govshare.ledger.note import Signer, new_signer, signer_key
 
 _lock = threading.Lock()
 _cached: tuple[tuple, Signer] | None = None
+_checked_at = 0.0
+RECHECK_SECONDS = 1.0
 
 
 def key_path() -> Path:
@@ -51,8 +54,9 @@ def _write_private(path: Path, text: str, replace: bool = True) -> None:
 
 def signer() -> Signer:
     """The current signing key: `GOVSHARE_LEDGER_KEY`, else data_dir/ledger.key (created on first use).
-    Re-read when the file changes, so a rotation reaches every process without a restart."""
-    global _cached
+    Re-read when the file changes (looked at once a second: every receipt batch asks), so a rotation
+    reaches every process within a second, without a restart."""
+    global _cached, _checked_at
     settings = get_settings()
     if settings.ledger_key:
         tag: tuple = ("env", settings.ledger_key)
@@ -62,7 +66,11 @@ def signer() -> Signer:
             _cached = (tag, loaded)
         return _cached[1]
     path = key_path()
+    cached = _cached
+    if cached is not None and cached[0][0] == str(path) and time.monotonic() < _checked_at + RECHECK_SECONDS:
+        return cached[1]
     with _lock:
+        _checked_at = time.monotonic()
         try:
             stat = path.stat()
         except FileNotFoundError:
