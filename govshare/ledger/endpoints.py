@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from govshare.core.database import get_session
 from govshare.core.pagination import Page, PageParams, page_params
 from govshare.ledger import monitoring, service
-from govshare.ledger.schemas import AcknowledgeBody, AlertRead, DataAccessRead
+from govshare.ledger.schemas import AcknowledgeBody, AlertRead, DataAccessRead, TraceBody
 from govshare.orgs.auth import current_principal
 from govshare.orgs.service import Principal
 
@@ -55,14 +55,12 @@ def consistency(first: int = Query(..., ge=1), second: int | None = Query(None, 
     return service.consistency(session, first, second)
 
 
-@router.get("/trace")
-def trace(by: str = Query(..., description="subject (an ID number), consumer (org id), entry or grant"),
-          value: str = Query(..., min_length=1, max_length=64), limit: int = Query(100, ge=1, le=1000),
-          before: int | None = Query(None, ge=0, description="Continue below this index (`next_before`)"),
-          session: Session = Depends(get_session), principal: Principal = Depends(current_principal)):
-    """Every logged event for one subject, consumer, entry or grant, newest first, with inclusion proofs.
-    Auditors only."""
-    return service.trace(session, principal, by, value, limit, before)
+@router.post("/trace")
+def trace(body: TraceBody, session: Session = Depends(get_session),
+          principal: Principal = Depends(current_principal)):
+    """Every logged event for one subject, consumer, entry or grant, newest first (by time, then index),
+    with inclusion proofs. Auditors only. POST: the ID number stays out of URLs and access logs."""
+    return service.trace(session, principal, body.by, body.value, body.limit, body.before)
 
 
 @alerts_router.get("", response_model=Page[AlertRead])

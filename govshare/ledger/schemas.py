@@ -27,6 +27,18 @@ class AlertRead(BaseModel):
     acknowledged_by: str | None
 
 
+class TraceBody(BaseModel):
+    """What to trace. A request body, not a query string: an ID number must not end up in URLs, access
+    logs or browser history."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    by: str = Field(description="subject (an ID number), consumer (org id), entry or grant")
+    value: str = Field(min_length=1, max_length=64)
+    limit: int = Field(default=100, ge=1, le=1000)
+    before: int | None = Field(default=None, ge=0, description="Continue below this index (`next_before`)")
+
+
 class AcknowledgeBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

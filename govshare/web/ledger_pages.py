@@ -85,13 +85,21 @@ def check_receipt(request: Request, receipt: str = Form("", max_length=20_000),
 
 
 @router.get("/audit/trace")
-def trace_page(request: Request, by: str = Query("subject"), value: str = Query("", max_length=64),
-               viewer: Viewer = Depends(require_viewer), session: Session = db):
-    result = None
-    if value.strip():
-        result = ledger.trace(session, viewer.principal, by, value.strip(), limit=200)
-    elif not (viewer.principal.has_role(Role.auditor)):
-        ledger.trace(session, viewer.principal, by, "-")  # the same refusal as with a value
+def trace_page(request: Request, viewer: Viewer = Depends(require_viewer), session: Session = db):
+    if not viewer.principal.has_role(Role.auditor):
+        ledger.trace(session, viewer.principal, "subject", "-")  # the same refusal as a search gets
+    return render(request, "trace.html", {"active_nav": "trace", "by": "subject", "value": "", "result": None,
+                                          "choices": ledger.TRACE_BY})
+
+
+@router.post("/audit/trace")
+def trace_search(request: Request, by: str = Form("subject", max_length=16), value: str = Form("", max_length=64),
+                 viewer: Viewer = Depends(form_viewer), session: Session = db):
+    """The search is a form post: an ID number must not end up in URLs, access logs or browser history."""
+    value = value.strip()
+    result = ledger.trace(session, viewer.principal, by, value, limit=200) if value else None
+    if result is None and not viewer.principal.has_role(Role.auditor):
+        ledger.trace(session, viewer.principal, by, "-")
     return render(request, "trace.html", {"active_nav": "trace", "by": by, "value": value, "result": result,
                                           "choices": ledger.TRACE_BY})
 

@@ -153,9 +153,10 @@ def test_leaves_are_read_by_parties_and_auditors_only_and_trace_is_for_auditors(
     assert auditor.get(f"/api/v1/ledger/entries/{seq}").status_code == 200
 
     for who in (world.consumer, world.approver, outsider, world.operator):
-        resp = who.get("/api/v1/ledger/trace", params={"by": "subject", "value": id_number})
+        resp = who.post("/api/v1/ledger/trace", json={"by": "subject", "value": id_number})
         assert resp.status_code == 403 and resp.json()["error"]["code"] == "auditors_only"
-    traced = auditor.get("/api/v1/ledger/trace", params={"by": "subject", "value": id_number.lower()})
+    assert auditor.get("/api/v1/ledger/trace", params={"by": "subject", "value": id_number}).status_code == 405
+    traced = auditor.post("/api/v1/ledger/trace", json={"by": "subject", "value": id_number.lower()})
     assert traced.status_code == 200, traced.text
     # (Other tests' worlds hold the same generated ID numbers: this world's entry only.)
     events = [e for e in traced.json()["events"] if e["event"]["entry"] == world.entry["id"]]
@@ -163,8 +164,14 @@ def test_leaves_are_read_by_parties_and_auditors_only_and_trace_is_for_auditors(
     checkpoint = Checkpoint.parse(open_note(traced.json()["checkpoint"], _public_key(client)))
     assert merkle.verify_inclusion(base64.b64decode(events[0]["leaf_hash"]), seq, checkpoint.size,
                                    [base64.b64decode(h) for h in events[0]["proof"]["hashes"]], checkpoint.root)
-    by_grant = auditor.get("/api/v1/ledger/trace", params={"by": "consumer", "value": world.consumer_org["id"]})
-    assert seq in [e["index"] for e in by_grant.json()["events"]]
+    by_consumer = auditor.post("/api/v1/ledger/trace", json={"by": "consumer", "value": world.consumer_org["id"]})
+    assert seq in [e["index"] for e in by_consumer.json()["events"]]
+    by_grant = auditor.post("/api/v1/ledger/trace", json={"by": "grant", "value": events[0]["event"]["grant"]})
+    kinds = [e["event"]["kind"] for e in by_grant.json()["events"]]
+    assert seq in [e["index"] for e in by_grant.json()["events"]] and "exchange.lookup" in kinds
+    assert any(not k.startswith("exchange.") for k in kinds)  # the grant's governance events too
+    times = [(e["event"]["at"], e["index"]) for e in by_grant.json()["events"]]
+    assert times == sorted(times, reverse=True)
 
 
 def test_cli_verifies_the_log_and_a_receipt_offline(world, client, tmp_path):

@@ -67,8 +67,15 @@ def test_each_role_sees_its_pages_in_both_languages(app, scene, lang):
         assert admin.get(path).status_code == 403, path
 
     auditor = _as(app, scene["users"]["auditor"], lang)
-    traced = auditor.get("/audit/trace", params={"by": "subject", "value": scene["subject"]})
+    form = auditor.get("/audit/trace")
+    assert form.status_code == 200 and 'method="post" action="/audit/trace"' in form.text
+    traced = auditor.post("/audit/trace", data={"csrf_token": csrf_from(form.text), "by": "subject",
+                                                "value": scene["subject"]})
     assert traced.status_code == 200 and "exchange.lookup" in traced.text and words["trace"] in text_of(traced.text)
+    # The ID number travels in the form body only: never in a URL (access logs, browser history).
+    assert scene["subject"] not in str(traced.url)
+    forged = auditor.post("/audit/trace", data={"csrf_token": "forged", "by": "subject", "value": scene["subject"]})
+    assert forged.status_code in (400, 403) and "exchange.lookup" not in forged.text
 
     officer = _as(app, scene["users"]["officer"], lang)
     alerts = officer.get("/alerts")
