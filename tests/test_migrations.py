@@ -100,3 +100,36 @@ def test_calls_move_into_the_ledger_without_losing_one(clean_db):
     report = verify_log()
     assert report.ok and report.leaves == 2, report.problems
     _reset_schema()
+
+
+def test_calls_fold_back_out_of_the_ledger_on_downgrade(clean_db):
+    """Revision 0007's downgrade restores `exchange_calls` from the calls' leaves (governance events stay
+    leaves only) and the monitoring cursor as a call id; upgrading again gives the same log."""
+    from govshare.exchange import audit
+    from govshare.ledger.sequencer import call_event, make_event
+
+    audit.log_events([call_event("lookup", client_id="c1", consumer_org_id="o1", provider_org_id="o2", entry_id="e1",
+                                 grant_id="g1", subject_hash="s" * 64, purpose="低保审核", outcome=outcome,
+                                 status=200 if outcome == "ok" else 403, rows=int(outcome == "ok"),
+                                 request="r" * 64, response=None) for outcome in ("ok", "no_grant", "ok")]
+                     + [make_event("test.event", entry_id="e1")]).result(10)
+    engine = get_engine()
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO monitoring_cursor (name, next_seq) VALUES ('ledger', 2)"))
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0006")
+    with engine.connect() as conn:
+        calls = conn.execute(text("SELECT id, method, outcome, ledger_seq FROM exchange_calls ORDER BY id")).all()
+        cursor = conn.execute(text("SELECT name, last_call_id FROM monitoring_cursor")).all()
+    assert [tuple(c[1:]) for c in calls] == [("lookup", "ok", 0), ("lookup", "no_grant", 1), ("lookup", "ok", 2)]
+    assert cursor == [("exchange_calls", calls[1][0])]  # the calls at 0 and 1 had been judged
+    upgrade_to_head()
+    with engine.connect() as conn:
+        leaves = conn.execute(text("SELECT seq, method, outcome FROM ledger_entries ORDER BY seq")).all()
+        cursor = conn.execute(text("SELECT name, next_seq FROM monitoring_cursor")).all()
+    assert [tuple(r) for r in leaves] == [(0, "lookup", "ok"), (1, "lookup", "no_grant"), (2, "lookup", "ok"),
+                                          (3, None, None)]
+    assert cursor == [("ledger", 2)]
+    _reset_schema()
