@@ -6,6 +6,7 @@ never build error responses themselves.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -16,6 +17,15 @@ from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("govshare")
+
+
+class ErrorResponse(JSONResponse):
+    """The error shape as JSON. Errors may echo the input, and JSON input may hold a lone surrogate
+    ("\\ud800", in a key or value) that UTF-8 cannot encode: it goes back out as the same escape."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode(
+            "utf-8", "backslashreplace")
 
 
 class GovShareError(Exception):
@@ -99,7 +109,7 @@ class RejectNul:
         if scope["type"] == "http" and ("\x00" in scope["path"] or b"%00" in scope.get("query_string", b"")):
             body = {"error": {"code": "invalid_input", "message": "NUL characters are not allowed in a URL",
                               "details": [{"field": "url", "reason": "NUL character"}]}}
-            await JSONResponse(body, status_code=422)(scope, receive, send)
+            await ErrorResponse(body, status_code=422)(scope, receive, send)
             return
         await self.app(scope, receive, send)
 
@@ -110,7 +120,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(GovShareError)
     async def _govshare(_request: Request, exc: GovShareError):
-        return JSONResponse(exc.to_dict(), status_code=exc.status_code, headers=exc.headers)
+        return ErrorResponse(exc.to_dict(), status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError):
@@ -120,24 +130,24 @@ def install_error_handlers(app: FastAPI) -> None:
             for err in exc.errors()
         ]
         body = {"error": {"code": "invalid_input", "message": "request validation failed", "details": details}}
-        return JSONResponse(body, status_code=422)
+        return ErrorResponse(body, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException):
         code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden"}.get(
             exc.status_code, "http_error")
         body = {"error": {"code": code, "message": str(exc.detail), "details": None}}
-        return JSONResponse(body, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+        return ErrorResponse(body, status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(DataError)
     async def _unstorable(_request: Request, exc: DataError):
         # A value the database refuses by its type (PostgreSQL: a NUL character in text): the input's fault.
         log.warning("input the database cannot store: %s", exc.orig.__class__.__name__)
-        return JSONResponse({"error": {"code": "invalid_input", "message": UNSTORABLE, "details": None}},
+        return ErrorResponse({"error": {"code": "invalid_input", "message": UNSTORABLE, "details": None}},
                             status_code=422)
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception):
         log.exception("unhandled error")
         body = {"error": {"code": "internal_error", "message": "internal error", "details": None}}
-        return JSONResponse(body, status_code=500)
+        return ErrorResponse(body, status_code=500)

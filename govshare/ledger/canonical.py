@@ -39,7 +39,8 @@ def _encode(value) -> str:
     if isinstance(value, dict):
         if not all(isinstance(k, str) for k in value):
             raise TypeError("object keys must be strings")
-        items = sorted(value.items(), key=lambda kv: kv[0].encode("utf-16-be"))
+        # RFC 8785 orders keys by UTF-16 code units; a lone surrogate (JSON may escape one) is one unit.
+        items = sorted(value.items(), key=lambda kv: kv[0].encode("utf-16-be", "surrogatepass"))
         return "{" + ",".join(f"{_string(k)}:{_encode(v)}" for k, v in items) + "}"
     if isinstance(value, (list, tuple)):
         return "[" + ",".join(_encode(v) for v in value) + "]"
@@ -113,7 +114,14 @@ def canonical_fast(value) -> bytes:
 def _plain(value) -> bool:
     kind = type(value)
     if kind is dict:
-        return "".join(value).isascii() and all(_plain(v) for v in value.values())
-    if kind is list or kind is tuple:
-        return all(_plain(v) for v in value)
-    return kind in _FLAT_TYPES
+        if not "".join(value).isascii():
+            return False
+        values = value.values()
+    elif kind is list or kind is tuple:
+        values = value
+    else:
+        return kind in _FLAT_TYPES
+    for item in values:  # a loop, not all(<generator>): every exchange call passes here
+        if type(item) is not str and not _plain(item):
+            return False
+    return True

@@ -96,6 +96,23 @@ def test_lookup_needs_the_key_and_unknown_entries_are_404(world):
     assert fmt.status_code == 422
 
 
+def test_a_lone_surrogate_item_name_is_refused_and_still_audited(world):
+    """JSON may escape a lone surrogate ("\\ud800") in a key: no canonical UTF-8 form, yet the call's
+    request is hashed into its leaf. A 4xx, and the refused call is in the log."""
+    world.approve(world.request()["id"])
+    headers = {**world.bearer(world.client_a), "Content-Type": "application/json"}
+    body = '{"match": {"\\ud800": "x", "id_number": "%s"}}' % world.rows[0][0]
+    answer = world.platform.http.post(f"/api/v1/data/{world.entry['id']}/verify", headers=headers,
+                                      content=body.encode())
+    assert answer.status_code == 422, answer.text
+    assert answer.headers.get("GovShare-Receipt")
+    with session_scope(read_only=True) as session:
+        rows = session.execute(text("SELECT method, outcome, status_code, subject_hash FROM ledger_entries "
+                                    "WHERE client_id = :c ORDER BY seq"), {"c": world.client_a["id"]}).all()
+    assert [tuple(r[:3]) for r in rows] == [("verify", answer.json()["error"]["code"], 422)]
+    assert rows[0].subject_hash  # the person asked about, keyed
+
+
 def test_every_call_is_audited_with_a_keyed_subject_hash(world):
     world.approve(world.request()["id"])
     headers = world.bearer(world.client_a)

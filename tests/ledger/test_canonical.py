@@ -59,6 +59,32 @@ def test_the_fast_flat_encoder_is_byte_identical_on_hostile_strings():
         canonical_flat({"n": 2**53})
 
 
+def test_the_fast_request_encoder_is_byte_identical_on_nested_requests():
+    """`canonical_fast` (a call's request, hashed into its leaf) takes the orjson path only for dicts
+    with ASCII keys, lists and tuples of str / int / bool / None; whatever it is given, its bytes are
+    the general encoder's."""
+    import random
+
+    from govshare.ledger.canonical import canonical_fast
+
+    rng = random.Random(20261203)
+    strings = ["", "110101199003071234", '"', "\\", "中文", "\u2028", "\ud800", "\U0001f600", "\x00", "a/b"]
+    keys = ["id_number", "name", "名称", "b", "a", "\ud800"]
+
+    def value(depth: int):
+        pick = rng.random()
+        if depth > 2 or pick < 0.45:
+            return rng.choice([rng.choice(strings), rng.randint(-5, 5), rng.random() < 0.5, None, 2**53 - 1, 0.5])
+        if pick < 0.8:
+            return {rng.choice(keys): value(depth + 1) for _ in range(rng.randint(0, 3))}
+        items = [value(depth + 1) for _ in range(rng.randint(0, 3))]
+        return items if rng.random() < 0.5 else tuple(items)
+
+    for _ in range(3000):
+        request = {"query": value(0)}
+        assert canonical_fast(request) == canonical(request), repr(request)
+
+
 def test_an_exchange_calls_leaf_is_the_canonical_json_of_its_event():
     """`sequencer.call_event` writes its keys in order in one step: the bytes must be RFC 8785's for any
     purpose text (hostile strings fall back to the general encoder) and any ids, counts and status."""
