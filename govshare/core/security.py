@@ -48,8 +48,8 @@ def new_id(prefix: str = "", nbytes: int = 9) -> str:
 
 def keyed_hash(value: str, purpose: str) -> str:
     """Deterministic keyed hash (HMAC-SHA256) for subjects that must never appear in clear."""
-    return hmac.new(_purpose_key(purpose, get_settings().resolved_secret_key()), value.encode(),
-                    hashlib.sha256).hexdigest()
+    # hmac.digest: the one-shot form, a third of hmac.new's cost (every exchange call hashes its subject)
+    return hmac.digest(_purpose_key(purpose, get_settings().resolved_secret_key()), value.encode(), "sha256").hex()
 
 
 @lru_cache(maxsize=64)

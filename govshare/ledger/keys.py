@@ -22,7 +22,7 @@ from govshare.ledger.models import LedgerKey
 from govshare.ledger.note import Signer, new_signer, signer_key
 
 _lock = threading.Lock()
-_cached: tuple[tuple, Signer] | None = None
+_cached: tuple[tuple, Signer, object] | None = None  # (source tag, signer, the settings it was read under)
 _checked_at = 0.0
 RECHECK_SECONDS = 1.0
 
@@ -58,30 +58,29 @@ def signer() -> Signer:
     reaches every process within a second, without a restart."""
     global _cached, _checked_at
     settings = get_settings()
-    if settings.ledger_key:
-        tag: tuple = ("env", settings.ledger_key)
-        if _cached is None or _cached[0] != tag:
-            loaded = Signer.from_text(settings.ledger_key)
-            _publish_once(loaded)
-            _cached = (tag, loaded)
-        return _cached[1]
-    path = key_path()
     cached = _cached
-    if cached is not None and cached[0][0] == str(path) and time.monotonic() < _checked_at + RECHECK_SECONDS:
+    if cached is not None and cached[2] is settings and time.monotonic() < _checked_at + RECHECK_SECONDS:
         return cached[1]
     with _lock:
         _checked_at = time.monotonic()
-        try:
-            stat = path.stat()
-        except FileNotFoundError:
-            _write_private(path, signer_key(settings.ledger_origin, new_signer(settings.ledger_origin).key),
-                           replace=False)
-            stat = path.stat()
-        tag = (str(path), stat.st_mtime_ns, stat.st_size)
+        if settings.ledger_key:
+            tag: tuple = ("env", settings.ledger_key)
+            source = settings.ledger_key
+        else:
+            path = key_path()
+            try:
+                stat = path.stat()
+            except FileNotFoundError:
+                _write_private(path, signer_key(settings.ledger_origin, new_signer(settings.ledger_origin).key),
+                               replace=False)
+                stat = path.stat()
+            tag, source = (str(path), stat.st_mtime_ns, stat.st_size), None
         if _cached is None or _cached[0] != tag:
-            loaded = Signer.from_text(path.read_text())
+            loaded = Signer.from_text(source if source is not None else path.read_text())
             _publish_once(loaded)
-            _cached = (tag, loaded)
+            _cached = (tag, loaded, settings)
+        elif _cached[2] is not settings:
+            _cached = (tag, _cached[1], settings)
         return _cached[1]
 
 
@@ -120,7 +119,7 @@ def rotate(session: Session) -> tuple[LedgerKey, LedgerKey]:
     global _cached
     with _lock:  # published here, in this transaction (a second one would wait for this one's lock)
         stat = path.stat()
-        _cached = ((str(path), stat.st_mtime_ns, stat.st_size), fresh)
+        _cached = ((str(path), stat.st_mtime_ns, stat.st_size), fresh, get_settings())
     return old, publish(session, fresh)
 
 
