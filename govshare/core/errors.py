@@ -144,7 +144,7 @@ def install_error_handlers(app: FastAPI) -> None:
         # A value the database refuses by its type (PostgreSQL: a NUL character in text): the input's fault.
         log.warning("input the database cannot store: %s", exc.orig.__class__.__name__)
         return ErrorResponse({"error": {"code": "invalid_input", "message": UNSTORABLE, "details": None}},
-                            status_code=422)
+                             status_code=422)
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception):

@@ -65,7 +65,7 @@ def signer() -> Signer:
         _checked_at = time.monotonic()
         if settings.ledger_key:
             tag: tuple = ("env", settings.ledger_key)
-            source = settings.ledger_key
+            path = None
         else:
             path = key_path()
             try:
@@ -74,14 +74,14 @@ def signer() -> Signer:
                 _write_private(path, signer_key(settings.ledger_origin, new_signer(settings.ledger_origin).key),
                                replace=False)
                 stat = path.stat()
-            tag, source = (str(path), stat.st_mtime_ns, stat.st_size), None
-        if _cached is None or _cached[0] != tag:
-            loaded = Signer.from_text(source if source is not None else path.read_text())
-            _publish_once(loaded)
-            _cached = (tag, loaded, settings)
-        elif _cached[2] is not settings:
-            _cached = (tag, _cached[1], settings)
-        return _cached[1]
+            tag = (str(path), stat.st_mtime_ns, stat.st_size)
+        if _cached is not None and _cached[0] == tag:
+            current = _cached[1]
+        else:  # a new key, or another key (rotated, or other settings): read and publish it
+            current = Signer.from_text(settings.ledger_key if path is None else path.read_text())
+            _publish_once(current)
+        _cached = (tag, current, settings)
+        return current
 
 
 def _publish_once(loaded: Signer) -> None:
