@@ -124,13 +124,15 @@ def verify_consistency(old_size: int, new_size: int, proof: Sequence[bytes], old
 
 def levels(hashes: Sequence[bytes]) -> list[list[bytes]]:
     """Every level of the tree over `hashes`, leaves first (a lone last node moves up unchanged)."""
-    out = [list(hashes)]
-    while len(out[-1]) > 1:
-        level = out[-1]
-        paired = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
-        if len(level) % 2:
-            paired.append(level[-1])
-        out.append(paired)
+    sha256 = hashlib.sha256  # inlined node_hash: every receipt batch builds one
+    level = list(hashes)
+    out = [level]
+    while len(level) > 1:
+        odd = level[-1] if len(level) % 2 else None
+        level = [sha256(b"\x01" + left + right).digest() for left, right in zip(level[::2], level[1::2])]
+        if odd is not None:
+            level.append(odd)
+        out.append(level)
     return out
 
 

@@ -17,6 +17,7 @@ caller gets its leaf's path in that tree. Checking it needs the published key an
 from __future__ import annotations
 
 import base64
+from binascii import b2a_base64
 from datetime import datetime, timedelta, timezone
 
 import orjson
@@ -180,20 +181,49 @@ def _drop_pending(session: Session) -> None:
 
 # ---- receipts -----------------------------------------------------------------------------------------
 
+class Batch:
+    """What the receipts of one sequenced batch share: its numbers, its tree's levels and the signed
+    promise (and, once a receipt is rendered, their JSON forms, computed once for the whole batch)."""
+
+    __slots__ = ("first", "size", "promise", "tree", "_b64_tree", "_promise_json")
+
+    def __init__(self, first: int, size: int, promise: str, tree: list[list[bytes]]):
+        self.first, self.size, self.promise, self.tree = first, size, promise, tree
+        self._b64_tree: list[list[bytes]] | None = None
+        self._promise_json: bytes | None = None
+
+    def json_parts(self) -> tuple[list[list[bytes]], bytes]:
+        """The tree's nodes as JSON strings of their base64, level by level, and the promise's JSON string."""
+        if self._b64_tree is None:
+            self._b64_tree = [[b'"%s"' % b2a_base64(node, newline=False) for node in level] for level in self.tree[:-1]]
+            self._promise_json = orjson.dumps(self.promise)
+        return self._b64_tree, self._promise_json
+
+
 class Receipt:
     """A call's receipt: its sequence number and leaf hash, the batch's signed promise, and the leaf's
     path in the batch's tree (computed when asked for: bulk producers rarely need every one)."""
 
-    __slots__ = ("seq", "leaf_hash", "batch_first", "batch_size", "promise", "salt", "_tree")
+    __slots__ = ("seq", "leaf_hash", "batch", "salt")
 
-    def __init__(self, seq: int, leaf_hash: bytes, batch_first: int, batch_size: int, promise: str,
-                 tree: list[list[bytes]], salt: str | None = None):
-        self.seq, self.leaf_hash, self.batch_first, self.batch_size = seq, leaf_hash, batch_first, batch_size
-        self.promise, self._tree, self.salt = promise, tree, salt
+    def __init__(self, seq: int, leaf_hash: bytes, batch: Batch, salt: str | None = None):
+        self.seq, self.leaf_hash, self.batch, self.salt = seq, leaf_hash, batch, salt
+
+    @property
+    def batch_first(self) -> int:
+        return self.batch.first
+
+    @property
+    def batch_size(self) -> int:
+        return self.batch.size
+
+    @property
+    def promise(self) -> str:
+        return self.batch.promise
 
     @property
     def batch_proof(self) -> list[bytes]:
-        return merkle.path_from_levels(self._tree, self.seq - self.batch_first)
+        return merkle.path_from_levels(self.batch.tree, self.seq - self.batch.first)
 
     def to_json(self) -> dict:
         body = {"v": 1, "seq": self.seq, "leaf_hash": b64(self.leaf_hash),
@@ -205,8 +235,23 @@ class Receipt:
         return body
 
     def header(self) -> str:
-        # A transport form (the signature covers the promise's text, not this JSON): no canonicalisation.
-        return base64.urlsafe_b64encode(orjson.dumps(self.to_json())).decode().rstrip("=")
+        """`to_json()` as JSON in base64url: a transport form (the signature covers the promise's text,
+        not this JSON). Every exchange answer carries one, so it is written out directly, with the
+        batch's shared parts encoded once (the tests hold it to `to_json()`'s bytes)."""
+        b64_tree, promise = self.batch.json_parts()
+        proof, index = [], self.seq - self.batch.first
+        for level in b64_tree:
+            if index ^ 1 < len(level):
+                proof.append(level[index ^ 1])
+            index >>= 1
+        body = b'{"v":1,"seq":%d,"leaf_hash":"%s","batch":{"first":%d,"size":%d,"proof":[%s]},"promise":%s%s}' % (
+            self.seq, b2a_base64(self.leaf_hash, newline=False), self.batch.first, self.batch.size,
+            b",".join(proof), promise,
+            b',"salt":"%s"' % self.salt.encode() if self.salt else b"")
+        return b2a_base64(body, newline=False).translate(_URLSAFE).rstrip(b"=").decode()
+
+
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
 
 
 def b64(raw: bytes) -> str:
@@ -220,6 +265,5 @@ def sign_batch(first: int, leaf_hashes: list[bytes], now: datetime | None = None
     tree = merkle.levels(leaf_hashes)
     text = (f"{RECEIPT_TAG}\n{settings.ledger_origin}\n{first}\n{len(leaf_hashes)}\n{b64(tree[-1][0])}\n"
             f"{deadline.astimezone(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')}\n")
-    promise = keys.signer().sign(text)
-    size = len(leaf_hashes)
-    return [Receipt(first + i, h, first, size, promise, tree) for i, h in enumerate(leaf_hashes)]
+    batch = Batch(first, len(leaf_hashes), keys.signer().sign(text), tree)
+    return [Receipt(first + i, h, batch) for i, h in enumerate(leaf_hashes)]
