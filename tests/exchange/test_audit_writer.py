@@ -1,0 +1,106 @@
+"""The audit writers of several server processes share one log: numbers stay dense and in commit order
+when they write at once, and on SQLite they queue for the write lock on a host file lock, which a
+failed write releases."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+from sqlalchemy import text
+
+from govshare.core.config import get_settings
+from govshare.core.database import get_engine
+from govshare.exchange import audit
+from govshare.ledger import sequencer, tree
+from govshare.ledger.integrator import integrate_all
+from govshare.ledger.verify import verify_log
+
+PROCESS = r"""
+import sys
+from govshare.exchange import audit
+from govshare.ledger import sequencer
+
+tag, batches = sys.argv[1], int(sys.argv[2])
+for b in range(batches):
+    futures = [audit.log_event(sequencer.make_event("test.writer", entry_id=tag, n=b * 10 + j)) for j in range(10)]
+    receipts = [f.result(60) for f in futures]
+    assert all(r.seq >= 0 for r in receipts)
+print("done", flush=True)
+"""
+
+
+def test_writers_of_two_processes_write_one_dense_log(clean_db):
+    tree.complete_tiles.clear()
+    procs = [subprocess.Popen([sys.executable, "-c", PROCESS, tag, "60"], stdout=subprocess.PIPE,
+                              env=dict(os.environ)) for tag in ("p1", "p2")]
+    for proc in procs:
+        out, _ = proc.communicate(timeout=120)
+        assert proc.returncode == 0 and out.strip() == b"done"
+    with get_engine().connect() as conn:
+        counts = dict(conn.execute(text("SELECT entry_id, count(*) FROM ledger_entries "
+                                        "WHERE kind = 'test.writer' GROUP BY entry_id")).all())
+    assert counts == {"p1": 600, "p2": 600}
+    integrate_all()
+    report = verify_log()
+    assert report.ok, report.problems
+    assert report.leaves == report.sequenced == report.integrated >= 1200
+
+
+def _host_lock_path() -> str:
+    return get_engine().url.database + "-audit.lock"
+
+
+@pytest.fixture()
+def sqlite_writer(clean_db):
+    if not get_settings().is_sqlite:
+        pytest.skip("the host lock is SQLite's: PostgreSQL orders writers by the ledger_state row lock")
+    audit.log_event(sequencer.make_event("test.warm", entry_id="w")).result(10)  # the writer is up
+    fd = os.open(_host_lock_path(), os.O_RDWR)
+    yield fd
+    os.close(fd)
+
+
+def test_a_writer_waits_for_the_host_lock(sqlite_writer):
+    fcntl.flock(sqlite_writer, fcntl.LOCK_EX)  # as another process's writer, mid-commit
+    try:
+        future = audit.log_event(sequencer.make_event("test.queued", entry_id="q"))
+        time.sleep(0.3)
+        assert not future.done()
+    finally:
+        fcntl.flock(sqlite_writer, fcntl.LOCK_UN)
+    receipt = future.result(10)
+    with get_engine().connect() as conn:
+        kind = conn.execute(text("SELECT kind FROM ledger_entries WHERE seq = :s"), {"s": receipt.seq}).scalar_one()
+    assert kind == "test.queued"
+
+
+def test_a_failed_write_fails_its_callers_and_loses_nothing_after(clean_db):
+    """Every waiter of a batch whose write fails hears of it, nothing of it is stored, the next batch
+    gets the next number, and (SQLite) the host lock is free again."""
+    engine = get_engine()
+    audit.log_event(sequencer.make_event("test.warm", entry_id="w")).result(10)
+    with engine.begin() as conn:
+        size = conn.execute(text("SELECT size FROM ledger_state WHERE id = 1")).scalar_one()
+        conn.execute(text("DELETE FROM ledger_state"))
+    try:
+        with pytest.raises(RuntimeError, match="ledger_state"):
+            audit.log_event(sequencer.make_event("test.failed", entry_id="f")).result(10)
+        if get_settings().is_sqlite:
+            fd = os.open(_host_lock_path(), os.O_RDWR)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # free, or this raises BlockingIOError
+            finally:
+                os.close(fd)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO ledger_state (id, size) VALUES (1, :n)"), {"n": size})
+    receipt = audit.log_event(sequencer.make_event("test.after", entry_id="a")).result(10)
+    assert receipt.seq == size
+    with engine.connect() as conn:
+        kinds = conn.execute(text("SELECT kind FROM ledger_entries WHERE kind IN ('test.failed', 'test.after')")).all()
+    assert [k for (k,) in kinds] == ["test.after"]
