@@ -33,6 +33,7 @@ from govshare.core.config import get_settings
 from govshare.core.database import driver_cursor, driver_row, driver_rows, utcnow
 from govshare.core.errors import GovShareError, InvalidInput, RateLimited
 from govshare.core.ratelimit import limiter
+from govshare.core.security import random_bytes
 from govshare.core.security import subject_hash as subject_of
 from govshare.exchange import audit
 from govshare.exchange.policy import GrantPolicy, authorize, entry_of, row_tokens
@@ -110,7 +111,7 @@ def _governed(principal: Principal, entry_id: str, method: str, request: dict,
               work: Callable[[], tuple[object, GrantPolicy, int, str | None]], keyed_by: dict | None = None) -> Outcome:
     """Run `work` (returns body, grant, row count, subject) and audit whatever happens. `keyed_by` (the
     request's item → value) names the subject of a refused call too: the person whose data was asked for."""
-    salt = os.urandom(16)
+    salt = random_bytes(16)
     try:
         body, grant, rows, subject = work()
     except GovShareError as exc:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from govshare.core.database import driver_rows, get_engine, utcnow
 from govshare.ledger import merkle, tree
 from govshare.ledger.note import Checkpoint, NoteError, open_note
-from govshare.ledger.sequencer import RECEIPT_HEADER, RECEIPT_TAG
+from govshare.ledger.sequencer import HEADER_VERSION, RECEIPT_HEADER, RECEIPT_TAG
 
 
 class ReceiptError(ValueError):
@@ -28,15 +29,18 @@ class CheckedReceipt:
 
 
 def parse_receipt(text: str) -> dict:
-    """A receipt as sent in the header (base64url) or as its JSON."""
+    """A receipt as sent in the header (`sequencer.Receipt.header`; or base64url of its JSON, as sent
+    before version 2) or as its JSON (`Receipt.to_json`): the JSON form either way."""
     text = text.strip()
     if text.startswith(f"{RECEIPT_HEADER}:"):
         text = text.split(":", 1)[1].strip()
+    if text.startswith(f"{HEADER_VERSION}."):
+        return _from_header(text)
     if not text.startswith("{"):
         try:
             text = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
         except (binascii.Error, UnicodeDecodeError, ValueError):
-            raise ReceiptError("not a receipt: neither JSON nor base64url of JSON") from None
+            raise ReceiptError("not a receipt: neither its header form nor JSON") from None
     try:
         body = json.loads(text)
     except ValueError:
@@ -44,6 +48,42 @@ def parse_receipt(text: str) -> dict:
     if not isinstance(body, dict) or body.get("v") != 1:
         raise ReceiptError("not a version 1 receipt")
     return body
+
+
+_HASH_CHARS = 43  # a SHA-256 in unpadded base64url
+_SALT = re.compile(r"[0-9a-f]*")
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
+
+
+def _from_header(text: str) -> dict:
+    parts = text.split(".")
+    if len(parts) != 6:
+        raise ReceiptError("not a receipt: the header form has six parts separated by dots")
+    _, seq, leaf, proof, salt, promise = parts
+    try:
+        if (not seq.isdigit() or len(leaf) != _HASH_CHARS or len(proof) % _HASH_CHARS or not _SALT.fullmatch(salt)
+                or not all(_B64URL.fullmatch(p) for p in (leaf, proof, promise))):
+            raise ValueError
+        nodes = [_std_b64(proof[i:i + _HASH_CHARS]) for i in range(0, len(proof), _HASH_CHARS)]
+        note = base64.urlsafe_b64decode(promise + "=" * (-len(promise) % 4)).decode()
+        lines = note.split("\n")
+        first, size = int(lines[2]), int(lines[3])
+        body = {"v": 1, "seq": int(seq), "leaf_hash": _std_b64(leaf),
+                "batch": {"first": first, "size": size, "proof": nodes}, "promise": note}
+    except (binascii.Error, UnicodeDecodeError, ValueError, IndexError):
+        raise ReceiptError("not a receipt: malformed header form") from None
+    if salt:
+        body["salt"] = salt
+    return body
+
+
+def _std_b64(urlsafe: str) -> str:
+    """Unpadded base64url → standard base64 (the JSON form's), refusing anything that is not base64url."""
+    raw = base64.b64decode(urlsafe.translate(_FROM_URLSAFE) + "=" * (-len(urlsafe) % 4), validate=True)
+    return base64.b64encode(raw).decode()
+
+
+_FROM_URLSAFE = str.maketrans("-_", "+/")
 
 
 def verify_receipt(text: str, verifier_keys: list[str]) -> CheckedReceipt:

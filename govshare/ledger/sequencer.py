@@ -183,21 +183,22 @@ def _drop_pending(session: Session) -> None:
 
 class Batch:
     """What the receipts of one sequenced batch share: its numbers, its tree's levels and the signed
-    promise (and, once a receipt is rendered, their JSON forms, computed once for the whole batch)."""
+    promise (and, once a receipt is rendered, their header forms, encoded once for the whole batch)."""
 
-    __slots__ = ("first", "size", "promise", "tree", "_b64_tree", "_promise_json")
+    __slots__ = ("first", "size", "promise", "tree", "_header_tree", "_header_promise")
 
     def __init__(self, first: int, size: int, promise: str, tree: list[list[bytes]]):
         self.first, self.size, self.promise, self.tree = first, size, promise, tree
-        self._b64_tree: list[list[bytes]] | None = None
-        self._promise_json: bytes | None = None
+        self._header_tree: list[list[str]] | None = None
+        self._header_promise = ""
 
-    def json_parts(self) -> tuple[list[list[bytes]], bytes]:
-        """The tree's nodes as JSON strings of their base64, level by level, and the promise's JSON string."""
-        if self._b64_tree is None:
-            self._b64_tree = [[b'"%s"' % b2a_base64(node, newline=False) for node in level] for level in self.tree[:-1]]
-            self._promise_json = orjson.dumps(self.promise)
-        return self._b64_tree, self._promise_json
+    def header_parts(self) -> tuple[list[list[str]], str]:
+        """Every node of the batch's tree in unpadded base64url (43 characters), level by level, and the
+        promise in base64url: what every receipt of the batch repeats, encoded once."""
+        if self._header_tree is None:
+            self._header_tree = [[_b64url(node) for node in level] for level in self.tree]
+            self._header_promise = _b64url(self.promise.encode())
+        return self._header_tree, self._header_promise
 
 
 class Receipt:
@@ -226,6 +227,7 @@ class Receipt:
         return merkle.path_from_levels(self.batch.tree, self.seq - self.batch.first)
 
     def to_json(self) -> dict:
+        """The receipt as a document (what `govshare ledger verify-receipt` also reads)."""
         body = {"v": 1, "seq": self.seq, "leaf_hash": b64(self.leaf_hash),
                 "batch": {"first": self.batch_first, "size": self.batch_size,
                           "proof": [b64(p) for p in self.batch_proof]},
@@ -235,20 +237,29 @@ class Receipt:
         return body
 
     def header(self) -> str:
-        """`to_json()` as JSON in base64url: a transport form (the signature covers the promise's text,
-        not this JSON). Every exchange answer carries one, so it is written out directly, with the
-        batch's shared parts encoded once (the tests hold it to `to_json()`'s bytes)."""
-        b64_tree, promise = self.batch.json_parts()
-        proof, index = [], self.seq - self.batch.first
-        for level in b64_tree:
+        """The compact form sent in `GovShare-Receipt`, the same content as `to_json()` (the batch's
+        numbers are read from the signed promise):
+
+            2.<seq>.<leaf hash>.<batch proof>.<salt>.<promise>
+
+        hashes in unpadded base64url, 43 characters each, the proof's nodes one after the other; the
+        salt in hex (empty when none); the promise (the signed note) in base64url. Every exchange answer
+        carries one, so it is joined from the parts its batch encoded once (`Batch.header_parts`)."""
+        nodes, promise = self.batch.header_parts()
+        index = self.seq - self.batch.first
+        leaf, proof = nodes[0][index], []
+        for level in nodes[:-1]:
             if index ^ 1 < len(level):
                 proof.append(level[index ^ 1])
             index >>= 1
-        body = b'{"v":1,"seq":%d,"leaf_hash":"%s","batch":{"first":%d,"size":%d,"proof":[%s]},"promise":%s%s}' % (
-            self.seq, b2a_base64(self.leaf_hash, newline=False), self.batch.first, self.batch.size,
-            b",".join(proof), promise,
-            b',"salt":"%s"' % self.salt.encode() if self.salt else b"")
-        return b2a_base64(body, newline=False).translate(_URLSAFE).rstrip(b"=").decode()
+        return f"{HEADER_VERSION}.{self.seq}.{leaf}.{''.join(proof)}.{self.salt or ''}.{promise}"
+
+
+HEADER_VERSION = "2"
+
+
+def _b64url(raw: bytes) -> str:
+    return b2a_base64(raw, newline=False).translate(_URLSAFE).rstrip(b"=").decode()
 
 
 _URLSAFE = bytes.maketrans(b"+/", b"-_")
