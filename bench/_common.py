@@ -24,6 +24,20 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
+def median_interval(values: list[float], level: float = 0.95, resamples: int = 10_000,
+                    seed: int = 1) -> tuple[float, float]:
+    """A bootstrap confidence interval of the median of `values` (percentile method, fixed seed): how
+    far the median of one run's paired rounds can be trusted on a noisy machine."""
+    import random
+    import statistics
+    if len(values) < 2:
+        return (values[0], values[0]) if values else (float("nan"), float("nan"))
+    rng = random.Random(seed)
+    medians = sorted(statistics.median(rng.choices(values, k=len(values))) for _ in range(resamples))
+    tail = (1 - level) / 2
+    return medians[int(tail * resamples)], medians[min(resamples - 1, int((1 - tail) * resamples))]
+
+
 def report(name: str, rows: list[dict], extra: dict | None = None) -> Path:
     """Print rows as a table and write them with machine facts to bench/results/<name>.json."""
     columns = list(dict.fromkeys(k for row in rows for k in row))
