@@ -53,6 +53,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -267,6 +268,16 @@ def _keys(table: str) -> list[bytes]:
 
 
 # ---- measuring --------------------------------------------------------------------------------------
+
+def governed_requests(world: World, seed: int = 7) -> Callable[[], bytes]:
+    """Raw governed lookups of random existing keys of the world's entry, with its client's token (for
+    the benches that load the governed route only)."""
+    keys = _keys(world.data_table)
+    prefix = get(f"/api/v1/data/{world.entry_id}/records?id_number=@KEY@",
+                 headers={"Authorization": f"Bearer {world.token}"}).split(b"@KEY@")
+    choice = random.Random(seed).choice
+    return lambda: prefix[0] + choice(keys) + prefix[1]
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -288,6 +288,29 @@ def load(host: str, port: int, make_request: Callable[[], bytes], *, connections
     return asyncio.run(coro)
 
 
+def load_side_by_side(targets: list[tuple[str, int, Callable[[], bytes], list[int] | None]], *,
+                      connections: int = 32, seconds: float = 10.0) -> list[Phase]:
+    """Closed loops on several servers at once, `connections` each, started together after every
+    connection is open: the servers share the machine's CPU and its noise over the same seconds."""
+    async def run() -> list[Phase]:
+        runs = [_Run(make, seconds, None, 0) for _, _, make, _ in targets]
+        for r, (host, port, _, spread) in zip(runs, targets):
+            await _connect(r, host, port, connections, spread)
+        cpu0 = time.process_time()
+        for r in runs:
+            r.begin()
+        try:
+            await asyncio.wait_for(asyncio.gather(*(r.finished for r in runs)), seconds + 60)
+        finally:
+            for r in runs:
+                r.phase.cpu_s = time.process_time() - cpu0
+                for client in r.clients:
+                    if client.transport is not None:
+                        client.transport.close()
+        return [r.phase for r in runs]
+    return uvloop.run(run()) if uvloop is not None else asyncio.run(run())
+
+
 def get(path: str, host: str = "127.0.0.1", headers: dict[str, str] | None = None) -> bytes:
     lines = [f"GET {path} HTTP/1.1", f"Host: {host}"] + [f"{k}: {v}" for k, v in (headers or {}).items()]
     return ("\r\n".join(lines) + "\r\n\r\n").encode()

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import sys
 from pathlib import Path
 
@@ -24,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import governed_lookup as gl  # noqa: E402
 from _common import report  # noqa: E402
-from loadgen import get, load, uvicorn  # noqa: E402
+from loadgen import load, uvicorn  # noqa: E402
 
 _TICK = os.sysconf("SC_CLK_TCK")
 
@@ -52,13 +51,7 @@ def main() -> None:
 
     env, store = gl.bench_env(None, "gs-bench-threads-")
     world = gl.setup_world(gl.persons_csv(100_000), ["lookup", "verify"], ["api"])
-    keys = gl._keys(world.data_table)
-    auth = {"Authorization": f"Bearer {world.token}"}
-    prefix = get(f"/api/v1/data/{world.entry_id}/records?id_number=@KEY@", headers=auth).split(b"@KEY@")
-    rng = random.Random(7)
-
-    def make() -> bytes:
-        return prefix[0] + rng.choice(keys) + prefix[1]
+    make = gl.governed_requests(world)
 
     gl._baseline_audit_table()
     trees = {"here": None, args.baseline_ref: gl.baseline_tree(args.baseline_ref)}

@@ -1,0 +1,104 @@
+"""The ledger's cost on the governed lookup, with both servers loaded at the same time.
+
+    python bench/side_by_side.py [--baseline-ref f12fd8a] [--seconds 4] [--rounds 30] [--connections 32]
+
+`governed_lookup.py --baseline-ref` loads one server, then the other, and pairs adjacent slices: on a
+shared machine whose neighbours take a varying share of the CPU, two slices a few seconds apart see
+different machines, and one run's median of paired rounds moves several points (its 95% interval is
+±5-6 points on the machine this was written on). Here the governed route of this checkout and of the
+baseline commit (the last one before the ledger) serve the same database at the same time, each with
+its 2 workers and its own closed loop of `--connections` connections, started together: both see the
+same neighbours over the same seconds.
+
+The cost is read off CPU per request (server processes, all threads, from /proc): for a CPU-bound
+server, throughput is capacity / CPU per request, so 1 - baseline CPU/req ÷ governed CPU/req is the
+share of throughput the ledger costs. The throughput ratio of the two loops is printed too but is not
+the figure: the scheduler shares the CPU between threads, not per request, so a server with busier
+threads takes a larger share.
+
+Each server has half the machine, so at the same group-commit window its batches are about half as
+large as when it runs alone: per-batch costs (one commit, one receipt signature) weigh twice as much
+per call as in `governed_lookup.py`. Which server's connections are opened first alternates by round.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import governed_lookup as gl  # noqa: E402
+from _common import median_interval, report  # noqa: E402
+from loadgen import code_state, load_side_by_side, uvicorn  # noqa: E402
+from server_threads import thread_cpu  # noqa: E402
+
+GOAL = 0.10
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--baseline-ref", default="f12fd8a")
+    parser.add_argument("--seconds", type=float, default=4.0, help="per round")
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--connections", type=int, default=32, help="per server")
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args()
+
+    code = code_state()
+    env, store = gl.bench_env(args.database_url, "gs-bench-side-")
+    world = gl.setup_world(gl.persons_csv(100_000), ["lookup", "verify"], ["api"])
+    make = gl.governed_requests(world)
+
+    gl._baseline_audit_table()
+    server_env = {**env, "GOVSHARE_INTEGRATOR": "1"}
+    names = ("here", args.baseline_ref)
+    rounds = []
+    with uvicorn("governed_lookup:bench_app", server_env, workers=2) as here, \
+            uvicorn("governed_lookup:bench_app", server_env, workers=2, root=gl.baseline_tree(args.baseline_ref)) as base:
+        servers = (here, base)
+        targets = [(s.host, s.port, make, s.workers()) for s in servers]
+        load_side_by_side(targets, connections=args.connections, seconds=3)  # warm-up
+        for i in range(args.rounds):
+            order = [0, 1] if i % 2 == 0 else [1, 0]
+            before = [sum(thread_cpu(s.workers()).values()) for s in servers]
+            phases = load_side_by_side([targets[j] for j in order], connections=args.connections,
+                                       seconds=args.seconds)
+            after = [sum(thread_cpu(s.workers()).values()) for s in servers]
+            by_server = [phases[order.index(j)] for j in (0, 1)]
+            if any(p.errors for p in by_server):
+                raise SystemExit(f"round {i}: errors {[p.errors for p in by_server]} {by_server[0].failures[:3]}")
+            cpu = [(a - b) / p.requests for a, b, p in zip(after, before, by_server)]
+            rounds.append({"rps": [p.rps for p in by_server], "cpu_ms_per_req": [c * 1000 for c in cpu],
+                           "cost_cpu": 1 - cpu[1] / cpu[0], "cost_rps": 1 - by_server[0].rps / by_server[1].rps})
+            print(f"round {i + 1:2}: rps {by_server[0].rps:7,.0f} / {by_server[1].rps:7,.0f}   CPU/req "
+                  f"{cpu[0] * 1000:.3f} / {cpu[1] * 1000:.3f} ms   cost from CPU {rounds[-1]['cost_cpu']:6.1%}",
+                  flush=True)
+    costs = [r["cost_cpu"] for r in rounds]
+    median, interval = statistics.median(costs), median_interval(costs)
+    pooled = 1 - statistics.fmean(r["cpu_ms_per_req"][1] for r in rounds) / statistics.fmean(
+        r["cpu_ms_per_req"][0] for r in rounds)
+    verdict = ("met" if interval[1] <= GOAL else "missed" if interval[0] > GOAL
+               else "not resolved by this run (its 95% interval spans 10%)")
+    rows = [{"server": name, "rps": statistics.fmean(r["rps"][k] for r in rounds),
+             "cpu_ms_per_req": statistics.fmean(r["cpu_ms_per_req"][k] for r in rounds)}
+            for k, name in enumerate(names)]
+    report(f"side_by_side_{store}", rows, {
+        "baseline_ref": args.baseline_ref, "seconds_per_round": args.seconds, "connections_per_server":
+        args.connections, "audit_flush_ms": float(env["GOVSHARE_AUDIT_FLUSH_MS"]), "rounds": rounds,
+        "ledger_cost_cpu_median": median, "ledger_cost_cpu_interval": interval, "ledger_cost_cpu_pooled": pooled,
+        "ledger_cost_rps_median": statistics.median(r["cost_rps"] for r in rounds), "goal": GOAL,
+        "verdict": verdict, "code": code, "code_changed_during_run": code_state() != code})
+    print(f"ledger cost from CPU per request, both servers loaded together: median of {len(costs)} rounds "
+          f"{median:.1%} (95% interval {interval[0]:.1%} … {interval[1]:.1%}; quartiles "
+          f"{statistics.quantiles(costs, n=4)[0]:.1%} / {statistics.quantiles(costs, n=4)[2]:.1%}); pooled "
+          f"{pooled:.1%}; throughput ratio's cost {statistics.median(r['cost_rps'] for r in rounds):.1%}; "
+          f"goal <= 10%: {verdict}")
+    gl.cleanup(env)
+
+
+if __name__ == "__main__":
+    main()
