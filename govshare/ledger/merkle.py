@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from typing import TypeVar
+
+Node = TypeVar("Node")
 
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 
@@ -136,9 +139,10 @@ def levels(hashes: Sequence[bytes]) -> list[list[bytes]]:
     return out
 
 
-def path_from_levels(tree: list[list[bytes]], index: int) -> list[bytes]:
+def path_from_levels(tree: Sequence[Sequence[Node]], index: int) -> list[Node]:
     """The inclusion proof of leaf `index` read off `levels(...)`: the sibling at each level where
-    there is one (a promoted lone node has none). Same result as `inclusion_proof`, O(log n)."""
+    there is one (a promoted lone node has none). Same result as `inclusion_proof`, O(log n). The
+    nodes may be in any form (receipts read the path off the batch's base64url-encoded levels)."""
     proof = []
     for level in tree[:-1]:
         sibling = index ^ 1

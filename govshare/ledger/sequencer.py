@@ -247,12 +247,8 @@ class Receipt:
         carries one, so it is joined from the parts its batch encoded once (`Batch.header_parts`)."""
         nodes, promise = self.batch.header_parts()
         index = self.seq - self.batch.first
-        leaf, proof = nodes[0][index], []
-        for level in nodes[:-1]:
-            if index ^ 1 < len(level):
-                proof.append(level[index ^ 1])
-            index >>= 1
-        return f"{HEADER_VERSION}.{self.seq}.{leaf}.{''.join(proof)}.{self.salt or ''}.{promise}"
+        proof = "".join(merkle.path_from_levels(nodes, index))  # the same path, over the encoded nodes
+        return f"{HEADER_VERSION}.{self.seq}.{nodes[0][index]}.{proof}.{self.salt or ''}.{promise}"
 
 
 HEADER_VERSION = "2"
