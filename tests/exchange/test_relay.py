@@ -14,7 +14,6 @@ import time
 import nats
 import pytest
 from nats.errors import NoServersError
-from nats.errors import TimeoutError as NatsTimeout
 from nats.js.errors import NotFoundError
 from sqlalchemy import text
 
@@ -53,18 +52,24 @@ async def _jetstream(work):
 
 
 def published(prefix: str) -> list[tuple[str, str, bytes]]:
-    """Every message in the stream, in order, through a pull consumer: (subject, Nats-Msg-Id, payload)."""
+    """Every message in the stream, in order, through a pull consumer: (subject, Nats-Msg-Id, payload).
+
+    Reads until it holds as many as the stream reports, rather than until a fetch times out: nats-py
+    raises its own TimeoutError on some paths of `fetch` and asyncio's on others (2.16)."""
     async def read(js):
+        expected = (await js.stream_info(relay.STREAM)).state.messages
         sub = await js.pull_subscribe(f"{prefix}.>", stream=relay.STREAM)
         out = []
-        while True:
+        deadline = time.monotonic() + 30
+        while len(out) < expected and time.monotonic() < deadline:
             try:
-                msgs = await sub.fetch(100, timeout=1)
-            except NatsTimeout:
-                return out
+                msgs = await sub.fetch(min(100, expected - len(out)), timeout=1)
+            except asyncio.TimeoutError:  # the base of nats.errors.TimeoutError too
+                continue
             for m in msgs:
                 out.append((m.subject, m.headers["Nats-Msg-Id"], m.data))
                 await m.ack()
+        return out
     return asyncio.run(_jetstream(read))
 
 
