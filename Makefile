@@ -2,20 +2,30 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: demo test install bench lint clean browser
+.PHONY: demo test install bench lint clean browser lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+$(STAMP): $(BIN)/python pyproject.toml constraints.txt
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
 install: $(STAMP)
+
+## Pin what a fresh install resolves today (the newest within pyproject's ranges) into constraints.txt;
+## run the suite before committing the result
+lock:
+	rm -rf /tmp/govshare-lock && $(PYTHON) -m venv /tmp/govshare-lock
+	/tmp/govshare-lock/bin/python -m pip install --quiet --upgrade pip
+	/tmp/govshare-lock/bin/python -m pip install --quiet -e '.[test]'
+	{ echo "# The versions the suite last passed with (make lock refreshes them); pyproject.toml keeps the ranges."; \
+	  /tmp/govshare-lock/bin/pip freeze --exclude-editable; } > constraints.txt
+	rm -rf /tmp/govshare-lock
 
 ## Build the demo city on SQLite (first run) and serve it on http://127.0.0.1:8000
 demo: $(STAMP)
@@ -36,7 +46,7 @@ test: $(STAMP) browser
 
 ## All benchmarks on SQLite; BENCH_DB=postgresql+psycopg://… (a database they may wipe) runs them there too
 bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,bench]'
 	$(BIN)/python bench/load_persons.py
 	$(BIN)/python bench/catalog_search.py
 	$(BIN)/python bench/governed_lookup.py
