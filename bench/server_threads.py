@@ -30,14 +30,51 @@ _TICK = os.sysconf("SC_CLK_TCK")
 
 def thread_cpu(pids: list[int]) -> dict[tuple[int, int], float]:
     """CPU seconds (user + system) of every thread of the given processes."""
+    return {key: u.user + u.system for key, u in thread_usage(pids).items()}
+
+
+class Usage:
+    """One thread's counters from /proc: its kernel name (`event loop` for a process's main thread),
+    user and system CPU seconds, voluntary and involuntary context switches."""
+
+    __slots__ = ("name", "user", "system", "voluntary", "involuntary")
+
+    def __init__(self, name: str, user: float, system: float, voluntary: int, involuntary: int):
+        self.name, self.user, self.system, self.voluntary, self.involuntary = name, user, system, voluntary, involuntary
+
+
+def thread_usage(pids: list[int]) -> dict[tuple[int, int], Usage]:
+    """Every thread of the given processes. GovShare names its background threads in the kernel
+    (`core.threads`); a commit from before that shows them as `python`."""
     out = {}
     for pid in pids:
         for tid in os.listdir(f"/proc/{pid}/task"):
             try:
-                fields = open(f"/proc/{pid}/task/{tid}/stat").read().rpartition(")")[2].split()
+                stat = open(f"/proc/{pid}/task/{tid}/stat").read()
+                status = open(f"/proc/{pid}/task/{tid}/status").read()
             except OSError:
                 continue
-            out[(pid, int(tid))] = (int(fields[11]) + int(fields[12])) / _TICK
+            comm, _, rest = stat.partition("(")[2].rpartition(")")
+            fields = rest.split()
+            switches = dict(line.split(":\t", 1) for line in status.splitlines()
+                            if line.endswith(tuple("0123456789")) and "ctxt_switches" in line)
+            name = "event loop" if int(tid) == pid else comm
+            out[(pid, int(tid))] = Usage(name, int(fields[11]) / _TICK, int(fields[12]) / _TICK,
+                                         int(switches.get("voluntary_ctxt_switches", 0)),
+                                         int(switches.get("nonvoluntary_ctxt_switches", 0)))
+    return out
+
+
+def usage_by_name(before: dict, after: dict) -> dict[str, dict[str, float]]:
+    """The counters' growth between two `thread_usage` samples, summed per thread name."""
+    out: dict[str, dict[str, float]] = {}
+    for key, now in after.items():
+        then = before.get(key) or Usage(now.name, 0.0, 0.0, 0, 0)
+        sums = out.setdefault(now.name, {"user_s": 0.0, "system_s": 0.0, "voluntary": 0, "involuntary": 0})
+        sums["user_s"] += now.user - then.user
+        sums["system_s"] += now.system - then.system
+        sums["voluntary"] += now.voluntary - then.voluntary
+        sums["involuntary"] += now.involuntary - then.involuntary
     return out
 
 

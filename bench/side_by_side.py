@@ -19,6 +19,9 @@ threads takes a larger share.
 Each server has half the machine, so at the same group-commit window its batches are about half as
 large as when it runs alone: per-batch costs (one commit, one receipt signature) weigh twice as much
 per call as in `governed_lookup.py`. Which server's connections are opened first alternates by round.
+
+At the end, CPU (user and system) and context switches per request by thread: the event loop and
+each background thread by its kernel name (the baseline's background threads are all `python`).
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import governed_lookup as gl  # noqa: E402
 from _common import median_interval, report  # noqa: E402
 from loadgen import code_state, load_side_by_side, uvicorn  # noqa: E402
-from server_threads import thread_cpu  # noqa: E402
+from server_threads import thread_usage, usage_by_name  # noqa: E402
 
 GOAL = 0.10
 
@@ -57,6 +60,8 @@ def main() -> None:
     server_env = {**env, "GOVSHARE_INTEGRATOR": "1"}
     names = ("here", args.baseline_ref)
     rounds = []
+    threads: list[dict[str, dict[str, float]]] = [{}, {}]  # per server: thread name → summed counters
+    requests = [0, 0]
     with uvicorn("governed_lookup:bench_app", server_env, workers=2) as here, \
             uvicorn("governed_lookup:bench_app", server_env, workers=2, root=gl.baseline_tree(args.baseline_ref)) as base:
         servers = (here, base)
@@ -64,14 +69,21 @@ def main() -> None:
         load_side_by_side(targets, connections=args.connections, seconds=3)  # warm-up
         for i in range(args.rounds):
             order = [0, 1] if i % 2 == 0 else [1, 0]
-            before = [sum(thread_cpu(s.workers()).values()) for s in servers]
+            before = [thread_usage(s.workers()) for s in servers]
             phases = load_side_by_side([targets[j] for j in order], connections=args.connections,
                                        seconds=args.seconds)
-            after = [sum(thread_cpu(s.workers()).values()) for s in servers]
+            after = [thread_usage(s.workers()) for s in servers]
             by_server = [phases[order.index(j)] for j in (0, 1)]
             if any(p.errors for p in by_server):
                 raise SystemExit(f"round {i}: errors {[p.errors for p in by_server]} {by_server[0].failures[:3]}")
-            cpu = [(a - b) / p.requests for a, b, p in zip(after, before, by_server)]
+            grown = [usage_by_name(b, a) for b, a in zip(before, after)]
+            cpu = [sum(t["user_s"] + t["system_s"] for t in g.values()) / p.requests for g, p in zip(grown, by_server)]
+            for k in (0, 1):
+                requests[k] += by_server[k].requests
+                for name, counters in grown[k].items():
+                    sums = threads[k].setdefault(name, dict.fromkeys(counters, 0.0))
+                    for field, value in counters.items():
+                        sums[field] += value
             rounds.append({"rps": [p.rps for p in by_server], "cpu_ms_per_req": [c * 1000 for c in cpu],
                            "cost_cpu": 1 - cpu[1] / cpu[0], "cost_rps": 1 - by_server[0].rps / by_server[1].rps})
             print(f"round {i + 1:2}: rps {by_server[0].rps:7,.0f} / {by_server[1].rps:7,.0f}   CPU/req "
@@ -86,18 +98,49 @@ def main() -> None:
     rows = [{"server": name, "rps": statistics.fmean(r["rps"][k] for r in rounds),
              "cpu_ms_per_req": statistics.fmean(r["cpu_ms_per_req"][k] for r in rounds)}
             for k, name in enumerate(names)]
+    per_thread = _per_thread(threads, requests, names)
+    print_threads(per_thread, names)
     report(f"side_by_side_{store}", rows, {
         "baseline_ref": args.baseline_ref, "seconds_per_round": args.seconds, "connections_per_server":
         args.connections, "audit_flush_ms": float(env["GOVSHARE_AUDIT_FLUSH_MS"]), "rounds": rounds,
         "ledger_cost_cpu_median": median, "ledger_cost_cpu_interval": interval, "ledger_cost_cpu_pooled": pooled,
         "ledger_cost_rps_median": statistics.median(r["cost_rps"] for r in rounds), "goal": GOAL,
-        "verdict": verdict, "code": code, "code_changed_during_run": code_state() != code})
+        "verdict": verdict, "per_thread": per_thread, "code": code, "code_changed_during_run": code_state() != code})
     print(f"ledger cost from CPU per request, both servers loaded together: median of {len(costs)} rounds "
           f"{median:.1%} (95% interval {interval[0]:.1%} … {interval[1]:.1%}; quartiles "
           f"{statistics.quantiles(costs, n=4)[0]:.1%} / {statistics.quantiles(costs, n=4)[2]:.1%}); pooled "
           f"{pooled:.1%}; throughput ratio's cost {statistics.median(r['cost_rps'] for r in rounds):.1%}; "
           f"goal <= 10%: {verdict}")
     gl.cleanup(env)
+
+
+def _per_thread(threads: list[dict], requests: list[int], names: tuple[str, str]) -> list[dict]:
+    """Per thread name, per server: user and system CPU µs and context switches per request."""
+    out = []
+    for name in sorted(set(threads[0]) | set(threads[1]), key=lambda n: (n != "event loop", n)):
+        row = {"thread": name}
+        for k, server in enumerate(names):
+            t = threads[k].get(name)
+            if t is None:
+                continue
+            row[server] = {"user_us": t["user_s"] * 1e6 / requests[k], "system_us": t["system_s"] * 1e6 / requests[k],
+                           "voluntary_switches": t["voluntary"] / requests[k],
+                           "involuntary_switches": t["involuntary"] / requests[k]}
+        if any(v["user_us"] + v["system_us"] >= 0.05 for k, v in row.items() if k != "thread"):
+            out.append(row)
+    return out
+
+
+def print_threads(per_thread: list[dict], names: tuple[str, str]) -> None:
+    """Where the CPU goes, per thread (background threads are named in the kernel since core.threads;
+    the baseline's show as `python`)."""
+    print(f"\nper request, by thread        {'user+sys µs (user)':>22} {'switches vol/invol':>19}")
+    for row in per_thread:
+        for server in names:
+            v = row.get(server)
+            if v:
+                print(f"  {row['thread']:16} {server:9} {v['user_us'] + v['system_us']:9.1f} ({v['user_us']:7.1f})"
+                      f" {v['voluntary_switches']:9.2f} / {v['involuntary_switches']:.2f}")
 
 
 if __name__ == "__main__":

@@ -74,9 +74,8 @@ class LeasedLoop:
         raise NotImplementedError
 
     def start(self):
-        import threading
-        self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
-        self._thread.start()
+        from govshare.core.threads import start_daemon
+        self._thread = start_daemon(self._run, self.thread_name)
         _log.info("%s started (every %.1f s, holder %s)", self.thread_name, self.interval, self.holder)
         return self
 

@@ -29,6 +29,7 @@ from sqlalchemy.engine import Engine
 
 from govshare.core.config import get_settings
 from govshare.core.database import get_engine, sqlite_begin_immediate
+from govshare.core.threads import start_daemon
 from govshare.ledger import sequencer
 from govshare.ledger.sequencer import Event
 
@@ -57,8 +58,7 @@ class AuditWriter:
         self._queue: queue.SimpleQueue[tuple[tuple, bool, Future | asyncio.Future]] = queue.SimpleQueue()
         self._conn = None
         self._host_lock: int | None = None  # SQLite: the writers' queue (a file descriptor to flock)
-        self._thread = threading.Thread(target=self._run, name="govshare-audit", daemon=True)
-        self._thread.start()
+        self._thread = start_daemon(self._run, "govshare-audit-writer")
 
     def submit(self, event: Event) -> Future | asyncio.Future:
         """Queue a ledger event; the future's result is its receipt once it is durable."""
@@ -197,7 +197,7 @@ def _start_checkpointer(path: str) -> None:
             except sqlite3.Error:  # busy or locked: the next round tries again
                 pass
 
-    threading.Thread(target=run, name="govshare-wal-checkpoint", daemon=True).start()
+    start_daemon(run, "govshare-wal-checkpoint")
 
 
 def _settle(futures: list, results: list | None, error: BaseException | None) -> None:

@@ -34,6 +34,7 @@ from govshare.core.database import driver_cursor, driver_row, driver_rows, utcno
 from govshare.core.errors import GovShareError, InvalidInput, RateLimited
 from govshare.core.ratelimit import limiter
 from govshare.core.security import random_bytes
+from govshare.core.threads import start_daemon
 from govshare.core.security import subject_hash as subject_of
 from govshare.exchange import audit
 from govshare.exchange.policy import GrantPolicy, authorize, entry_of, row_tokens
@@ -537,8 +538,7 @@ def _prefetched(items: Iterator, depth: int = 1) -> Iterator:
         except BaseException as exc:  # noqa: BLE001 - re-raised in the consumer
             slots.put(exc)
 
-    thread = threading.Thread(target=produce, name="govshare-export-read", daemon=True)
-    thread.start()
+    thread = start_daemon(produce, "govshare-export-read")
     try:
         while (item := slots.get()) is not done:
             if isinstance(item, BaseException):

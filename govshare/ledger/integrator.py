@@ -118,7 +118,7 @@ class Integrator(jobs.LeasedLoop):
     """Background thread: every `ledger_interval_seconds`, if this process holds the lease, integrate."""
 
     lease = LEASE
-    thread_name = "govshare-ledger-integrator"
+    thread_name = "govshare-integrator"
 
     def __init__(self, interval: float | None = None, holder: str = jobs.HOLDER):
         super().__init__(interval if interval is not None else get_settings().ledger_interval_seconds, holder)

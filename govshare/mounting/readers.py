@@ -49,6 +49,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from govshare.core.errors import InvalidInput, PayloadTooLarge, UnsupportedMedia
+from govshare.core.threads import start_daemon
 
 FORMATS = ("csv", "tsv", "xlsx", "json", "jsonl", "parquet")
 SAMPLE_BYTES = 1 << 20
@@ -175,8 +176,7 @@ class _Prefetcher:
     def __init__(self, source: Iterator[Any], depth: int):
         self._queue: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(source,), name="table-stream-read", daemon=True)
-        self._thread.start()
+        self._thread = start_daemon(self._run, "govshare-table-read", source)
 
     def _run(self, source: Iterator[Any]) -> None:
         try:

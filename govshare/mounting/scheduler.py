@@ -29,7 +29,7 @@ def enabled() -> bool:
 
 class MountScheduler(jobs.LeasedLoop):
     lease = "mount-scheduler"
-    thread_name = "govshare-mount-scheduler"
+    thread_name = "govshare-scheduler"
 
     def __init__(self, interval: float | None = None, holder: str = jobs.HOLDER, max_pulls: int | None = None):
         super().__init__(interval if interval is not None else get_settings().scheduler_interval_seconds, holder)

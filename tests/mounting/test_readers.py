@@ -160,7 +160,7 @@ def test_stopping_early_does_not_hang(tmp_path):
     for _first, _batch in stream:
         break
     stream.close()
-    assert not [t for t in threading.enumerate() if t.name == "table-stream-read"]
+    assert not [t for t in threading.enumerate() if t.name == "govshare-table-read"]
 
 
 # ---------------------------------------------------------------- csv errors
