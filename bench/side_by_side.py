@@ -49,6 +49,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--connections", type=int, default=32, help="per server")
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--integrator", choices=("here", "baseline", "both"), default="both",
+                        help="which server runs the ledger integrator (both: they compete for its lease, and the "
+                             "holder pays for it; in an A/B of two current commits give it to one side)")
     args = parser.parse_args()
 
     code = code_state()
@@ -57,13 +60,14 @@ def main() -> None:
     make = gl.governed_requests(world)
 
     gl._baseline_audit_table()
-    server_env = {**env, "GOVSHARE_INTEGRATOR": "1"}
+    runs = {"here": ("1", "0"), "baseline": ("0", "1"), "both": ("1", "1")}[args.integrator]
+    here_env, base_env = ({**env, "GOVSHARE_INTEGRATOR": flag} for flag in runs)
     names = ("here", args.baseline_ref)
     rounds = []
     threads: list[dict[str, dict[str, float]]] = [{}, {}]  # per server: thread name → summed counters
     requests = [0, 0]
-    with uvicorn("governed_lookup:bench_app", server_env, workers=2) as here, \
-            uvicorn("governed_lookup:bench_app", server_env, workers=2, root=gl.baseline_tree(args.baseline_ref)) as base:
+    with uvicorn("governed_lookup:bench_app", here_env, workers=2) as here, \
+            uvicorn("governed_lookup:bench_app", base_env, workers=2, root=gl.baseline_tree(args.baseline_ref)) as base:
         servers = (here, base)
         targets = [(s.host, s.port, make, s.workers()) for s in servers]
         load_side_by_side(targets, connections=args.connections, seconds=3)  # warm-up
@@ -101,7 +105,7 @@ def main() -> None:
     per_thread = _per_thread(threads, requests, names)
     print_threads(per_thread, names)
     report(f"side_by_side_{store}", rows, {
-        "baseline_ref": args.baseline_ref, "seconds_per_round": args.seconds, "connections_per_server":
+        "baseline_ref": args.baseline_ref, "integrator": args.integrator, "seconds_per_round": args.seconds, "connections_per_server":
         args.connections, "audit_flush_ms": float(env["GOVSHARE_AUDIT_FLUSH_MS"]), "rounds": rounds,
         "ledger_cost_cpu_median": median, "ledger_cost_cpu_interval": interval, "ledger_cost_cpu_pooled": pooled,
         "ledger_cost_rps_median": statistics.median(r["cost_rps"] for r in rounds), "goal": GOAL,
