@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from govshare.core.database import Base, utcnow
+from govshare.core.threads import start_daemon
 
 HOLDER = f"{socket.gethostname()}:{os.getpid()}"
 _log = logging.getLogger("govshare.jobs")
@@ -74,7 +75,6 @@ class LeasedLoop:
         raise NotImplementedError
 
     def start(self):
-        from govshare.core.threads import start_daemon
         self._thread = start_daemon(self._run, self.thread_name)
         _log.info("%s started (every %.1f s, holder %s)", self.thread_name, self.interval, self.holder)
         return self

@@ -34,8 +34,8 @@ from govshare.core.database import driver_cursor, driver_row, driver_rows, utcno
 from govshare.core.errors import GovShareError, InvalidInput, RateLimited
 from govshare.core.ratelimit import limiter
 from govshare.core.security import random_bytes
-from govshare.core.threads import start_daemon
 from govshare.core.security import subject_hash as subject_of
+from govshare.core.threads import start_daemon
 from govshare.exchange import audit
 from govshare.exchange.policy import GrantPolicy, authorize, entry_of, row_tokens
 from govshare.ledger.canonical import canonical_fast
