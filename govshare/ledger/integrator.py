@@ -1,7 +1,11 @@
 """The integrator: extends the tree over newly sequenced leaves and signs a checkpoint.
 
 One integrator at a time, by the lease `ledger-integrator` (every `govshare serve` process tries;
-one wins, another takes over within a few seconds if it dies). Each pass reads the leaves after the
+one wins, another takes over within a few seconds if it dies). It signs one checkpoint per interval:
+under steady load each pass finds the leaves that arrived while the last one ran, and integrating
+those at once would sign a checkpoint every few milliseconds (each with its signature, its tiles'
+rewrite and a write-lock turn the calls wait behind); only a backlog (a full pass) goes on at once.
+Each pass reads the leaves after the
 latest checkpoint, computes the new nodes and root outside any write lock, then writes the tiles and
 the signed checkpoint in one short transaction, on condition that the latest checkpoint is still the
 one it started from (the checkpoint's size is its primary key). A crash at any point leaves either
@@ -38,7 +42,11 @@ def latest_size(conn) -> int:
 def integrate(engine: Engine | None = None, max_leaves: int = MAX_LEAVES_PER_PASS) -> LedgerCheckpoint | None:
     """One pass: the checkpoint it signed, or None when there was nothing new (or another integrator
     signed first)."""
-    engine = engine or get_engine()
+    return _integrate(engine or get_engine(), max_leaves)[0]
+
+
+def _integrate(engine: Engine, max_leaves: int) -> tuple[LedgerCheckpoint | None, int]:
+    """`integrate`, and how many leaves the pass read (`max_leaves`: there may be more)."""
     with engine.connect() as conn:
         conn = conn.execution_options(read_only=True)
         size = latest_size(conn)
@@ -51,15 +59,16 @@ def integrate(engine: Engine | None = None, max_leaves: int = MAX_LEAVES_PER_PAS
         sha256 = hashlib.sha256
         hashes = [sha256(b"\x00" + bytes(leaf)).digest() for _, leaf in rows]  # RFC 9162 leaf hashes
         if not hashes:
-            return None
+            return None, 0
         extension = tree.extend(conn, size, hashes)
     signer = keys.signer()
     note = signer.sign(Checkpoint(get_settings().ledger_origin, extension.size, extension.root).text())
     key_id = signer.verifier_key.split("+")[1]
     created_at = utcnow()
     if not _write(engine, size, extension, note, key_id, signer.verifier_key, created_at):
-        return None  # another integrator got there first
-    return LedgerCheckpoint(size=extension.size, root=extension.root, note=note, key_id=key_id, created_at=created_at)
+        return None, len(hashes)  # another integrator got there first
+    return (LedgerCheckpoint(size=extension.size, root=extension.root, note=note, key_id=key_id,
+                             created_at=created_at), len(hashes))
 
 
 def _write(engine: Engine, size: int, extension: tree.Extension, note: str, key_id: str, verifier_key: str,
@@ -120,8 +129,11 @@ class Integrator(jobs.LeasedLoop):
     lease = LEASE
     thread_name = "govshare-integrator"
 
-    def __init__(self, interval: float | None = None, holder: str = jobs.HOLDER):
+    def __init__(self, interval: float | None = None, holder: str = jobs.HOLDER,
+                 max_leaves: int = MAX_LEAVES_PER_PASS):
         super().__init__(interval if interval is not None else get_settings().ledger_interval_seconds, holder)
+        self.max_leaves = max_leaves
+        self.checkpoints = 0  # signed by this thread
 
     _held_until = 0.0
 
@@ -133,5 +145,9 @@ class Integrator(jobs.LeasedLoop):
             with session_scope() as session:
                 held = jobs.try_acquire(session, LEASE, lease, self.holder)
             self._held_until = now + lease if held else 0.0
-        while now < self._held_until and not self.stopping and integrate() is not None:
-            pass
+        engine = get_engine()
+        while now < self._held_until and not self.stopping:
+            signed, read = _integrate(engine, self.max_leaves)
+            self.checkpoints += signed is not None
+            if signed is None or read < self.max_leaves:
+                break  # caught up with what was there when the pass began: the rest waits an interval
