@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     # one window; at 2 ms the batch is half as large and a governed call costs ~20% more CPU
     # (bench/governed_lookup.py, #4's note). A call waits at most one window.
     audit_flush_ms: float = Field(default=4.0, gt=0, description="Group commit window of the audit writer.")
+    sqlite_wal_max_mb: int = Field(default=64, ge=1, description="SQLite: past this size the WAL is restarted "
+                                   "from its beginning (and cut back to it), though readers never stop.")
     feed_page_max: int = 10_000
     export_chunk_rows: int = 20_000
     nats_url: str | None = Field(default=None, description="NATS JetStream for the change-feed relay.")

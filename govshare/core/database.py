@@ -55,7 +55,14 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cur.execute("PRAGMA temp_store=FILE")
     cur.execute("PRAGMA cache_size=-65536")
+    cur.execute(f"PRAGMA journal_size_limit={wal_limit_bytes()}")
     cur.close()
+
+
+def wal_limit_bytes() -> int:
+    """SQLite: the WAL's size limit (`sqlite_wal_max_mb`): a connection that restarts the WAL truncates it
+    to this, and the audit writers' checkpointer restarts it once it is past this."""
+    return get_settings().sqlite_wal_max_mb << 20
 
 
 def make_engine(url: str) -> Engine:
