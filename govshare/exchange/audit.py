@@ -181,7 +181,7 @@ def _copier(cursor):
 
 _checkpointers: set[str] = set()
 CHECKPOINT_SECONDS = 0.5
-RESTART_WAIT_MS = 200
+RESTART_TRIES = 200  # every 0.5 ms: the WAL's last readers are lookups, done well within that
 
 
 def _start_checkpointer(path: str) -> None:
@@ -191,10 +191,12 @@ def _start_checkpointer(path: str) -> None:
     A passive checkpoint copies what it can but never starts the WAL over: SQLite writes from the WAL's
     beginning again only once no reader still reads from it, and under steady lookups some reader always
     does. Left so, the WAL grows for as long as the load lasts (4 GB after twenty minutes of governed
-    lookups on the bench): disk, and page cache taken from the data. Past `sqlite_wal_max_mb` a RESTART
-    checkpoint holds writers back until the readers of the WAL are done (a lookup's read, well under a
-    millisecond; new readers read the database file), so the next commit writes from the beginning.
-    Right after a passive pass it has little left to copy."""
+    lookups on the bench): disk, and page cache taken from the data. Past `sqlite_wal_max_mb`, right
+    after a passive pass, a RESTART checkpoint holds writers back until the WAL's readers are done (new
+    ones read the database file), so that the next commit writes from the beginning. It holds the audit
+    writers' host lock meanwhile (they wait in the kernel, not polling against it) and retries by itself
+    every 0.5 ms rather than through SQLite's busy handler, which sleeps 1, 2, 5, 10… ms with the write
+    lock held."""
     if path in _checkpointers:
         return
     _checkpointers.add(path)
@@ -202,20 +204,31 @@ def _start_checkpointer(path: str) -> None:
 
     def run() -> None:
         conn = sqlite3.connect(path, isolation_level=None, timeout=0, check_same_thread=False)
+        host_lock = os.open(f"{path}-audit.lock", os.O_RDWR | os.O_CREAT, 0o600)
         while True:
             time.sleep(CHECKPOINT_SECONDS)
             try:
                 conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
                 if os.path.getsize(wal) > wal_limit_bytes():
-                    conn.execute(f"PRAGMA busy_timeout={RESTART_WAIT_MS}")
-                    try:
-                        conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()
-                    finally:
-                        conn.execute("PRAGMA busy_timeout=0")
+                    _restart_wal(conn, host_lock)
             except (sqlite3.Error, OSError):  # busy or locked (or no WAL yet): the next round tries again
                 pass
 
     start_daemon(run, "govshare-wal-checkpoint")
+
+
+def _restart_wal(conn: sqlite3.Connection, host_lock: int) -> bool:
+    """A RESTART checkpoint, retried until the WAL's readers are done; whether it got through."""
+    fcntl.flock(host_lock, fcntl.LOCK_EX)
+    try:
+        for _ in range(RESTART_TRIES):
+            busy = conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()[0]
+            if not busy:
+                return True
+            time.sleep(0.0005)
+        return False
+    finally:
+        fcntl.flock(host_lock, fcntl.LOCK_UN)
 
 
 def _settle(futures: list, results: list | None, error: BaseException | None) -> None:
