@@ -14,6 +14,7 @@ from govshare.catalog.endpoints import router as catalog_router
 from govshare.core.config import get_settings
 from govshare.core.errors import install_error_handlers
 from govshare.core.logs import install_redaction
+from govshare.core.routing import index_routes
 from govshare.exchange.endpoints import router as exchange_router
 from govshare.exchange.history_endpoints import router as exchange_history_router
 from govshare.ledger.endpoints import alerts_router, me_router
@@ -95,4 +96,5 @@ def create_app() -> FastAPI:
     def healthz():
         return {"status": "ok", "version": __version__}
 
+    index_routes(app)  # last: after every router is included
     return app
