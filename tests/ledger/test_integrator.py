@@ -51,8 +51,8 @@ def test_one_checkpoint_per_interval_while_leaves_keep_coming(clean_db):
     report = verify_log()
     assert report.ok, report.problems
     assert report.integrated == report.leaves == appended[0] > 100
-    # One pass per 0.25 s over ~2 s, each signing at most one checkpoint.
-    assert 1 <= integrator.checkpoints == _checkpoints() <= integrator.passes <= 12
+    # Each pass (one per 0.25 s) signs at most one checkpoint.
+    assert 1 <= integrator.checkpoints == _checkpoints() <= integrator.passes
 
 
 def test_a_backlog_is_integrated_in_one_pass(clean_db):
