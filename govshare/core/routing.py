@@ -15,25 +15,16 @@ would have. Everything else is FastAPI's own matching, unchanged, in the same or
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
+from starlette._utils import get_route_path  # what Starlette's own routes match against
 from starlette.routing import BaseRoute, Match, Mount, Route, WebSocketRoute
 from starlette.types import Scope
-
-try:  # starlette >= 0.33
-    from starlette._utils import get_route_path
-except ImportError:  # pragma: no cover - older starlette
-    def get_route_path(scope: Scope) -> str:
-        root_path = scope.get("root_path", "")
-        path = scope["path"]
-        return path[len(root_path):] if root_path and path.startswith(root_path) else path
 
 
 def _is_included_router(route: BaseRoute) -> bool:
     return hasattr(route, "original_router") and hasattr(route, "include_context")
 
 
-def _literal_beginnings(route: BaseRoute, prefix: str) -> Iterator[str] | None:
+def _literal_beginnings(route: BaseRoute, prefix: str) -> list[str] | None:
     """What the paths `route` can match look like, or None when that is not known: a path ending in
     "{" stands for its literal beginning (a parameter follows), any other for itself only."""
     if _is_included_router(route):
@@ -44,15 +35,15 @@ def _literal_beginnings(route: BaseRoute, prefix: str) -> Iterator[str] | None:
             if beginnings is None:
                 return None
             found.extend(beginnings)
-        return iter(found)
+        return found
     if isinstance(route, Mount):  # matches `path` + "/…"
-        return iter([prefix + route.path + "{"])
+        return [prefix + route.path + "{"]
     if isinstance(route, (Route, WebSocketRoute)) or hasattr(route, "path_format"):
         path = getattr(route, "path_format", None) or getattr(route, "path", None)
         if not isinstance(path, str):
             return None
         literal, brace, _ = path.partition("{")
-        return iter([prefix + literal + brace])
+        return [prefix + literal + brace]
     return None  # a Host route or an unknown kind: no guard for the router holding it
 
 

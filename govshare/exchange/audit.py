@@ -113,7 +113,7 @@ class AuditWriter:
                 self._conn.execute(f"PRAGMA journal_size_limit={wal_limit_bytes()}")
                 _start_checkpointer(self.engine.url.database)
                 if self._host_lock is None:
-                    self._host_lock = os.open(f"{self.engine.url.database}-audit.lock", os.O_RDWR | os.O_CREAT, 0o600)
+                    self._host_lock = _open_host_lock(self.engine.url.database)
             else:
                 self._conn = self.engine.raw_connection()
         return self._conn
@@ -179,6 +179,11 @@ def _copier(cursor):
     return executemany
 
 
+def _open_host_lock(database: str) -> int:
+    """The file the host's SQLite writers queue on (`flock`), next to the database."""
+    return os.open(f"{database}-audit.lock", os.O_RDWR | os.O_CREAT, 0o600)
+
+
 _checkpointers: set[str] = set()
 CHECKPOINT_SECONDS = 0.5
 RESTART_TRIES = 200  # every 0.5 ms: the WAL's last readers are lookups, done well within that
@@ -204,7 +209,7 @@ def _start_checkpointer(path: str) -> None:
 
     def run() -> None:
         conn = sqlite3.connect(path, isolation_level=None, timeout=0, check_same_thread=False)
-        host_lock = os.open(f"{path}-audit.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        host_lock = _open_host_lock(path)
         while True:
             time.sleep(CHECKPOINT_SECONDS)
             try:

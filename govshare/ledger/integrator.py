@@ -5,11 +5,11 @@ one wins, another takes over within a few seconds if it dies). It signs one chec
 under steady load each pass finds the leaves that arrived while the last one ran, and integrating
 those at once would sign a checkpoint every few milliseconds (each with its signature, its tiles'
 rewrite and a write-lock turn the calls wait behind); only a backlog (a full pass) goes on at once.
-Each pass reads the leaves after the
-latest checkpoint, computes the new nodes and root outside any write lock, then writes the tiles and
-the signed checkpoint in one short transaction, on condition that the latest checkpoint is still the
-one it started from (the checkpoint's size is its primary key). A crash at any point leaves either
-the old checkpoint and tiles or the new ones; tiles written ahead of a checkpoint never happen.
+Each pass reads the leaves after the latest checkpoint, computes the new nodes and root outside any
+write lock, then writes the tiles and the signed checkpoint in one short transaction, on condition
+that the latest checkpoint is still the one it started from (the checkpoint's size is its primary
+key). A crash at any point leaves either the old checkpoint and tiles or the new ones; tiles written
+ahead of a checkpoint never happen.
 """
 
 from __future__ import annotations
