@@ -16,6 +16,10 @@ import pytest
 _DATA_DIR = Path(tempfile.mkdtemp(prefix="govshare-test-"))
 os.environ["GOVSHARE_DATA_DIR"] = str(_DATA_DIR)
 os.environ.setdefault("GOVSHARE_SECRET_KEY", "test-secret-key-" + "x" * 32)
+# argon2id at its cheapest allowed cost (~1 ms, not ~0.2 s): the suite signs in and issues tokens a few
+# thousand times. tests/orgs holds the production default to RFC 9106's parameters.
+os.environ.setdefault("GOVSHARE_PASSWORD_HASH_MEMORY_KIB", "1024")
+os.environ.setdefault("GOVSHARE_PASSWORD_HASH_TIME_COST", "1")
 
 from fastapi.testclient import TestClient  # noqa: E402
 

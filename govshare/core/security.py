@@ -22,21 +22,48 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from govshare.core.config import get_settings
 from govshare.core.errors import Unauthorized
 
-_hasher = PasswordHasher()
 TOKEN_ALGORITHM = "HS256"
 TOKEN_ISSUER = "govshare"
 
 
+@lru_cache(maxsize=4)
+def _password_hasher(time_cost: int, memory_kib: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=4)
+
+
+def _hasher() -> PasswordHasher:
+    settings = get_settings()
+    return _password_hasher(settings.password_hash_time_cost, settings.password_hash_memory_kib)
+
+
 def hash_secret(secret: str) -> str:
-    """argon2id hash for passwords and client secrets."""
-    return _hasher.hash(secret)
+    """argon2id hash for passwords and client secrets, at the configured cost."""
+    return _hasher().hash(secret)
 
 
-def verify_secret(stored_hash: str, secret: str) -> bool:
+@lru_cache(maxsize=4)
+def _unknown_account_hash(time_cost: int, memory_kib: int) -> str:
+    return _password_hasher(time_cost, memory_kib).hash(new_secret())
+
+
+def verify_secret(stored_hash: str | None, secret: str) -> bool:
+    """A hash carries its own parameters: one made at an earlier cost still verifies. `None` (no such user
+    or client) verifies against a hash of the configured cost and fails, so timing does not tell."""
+    if stored_hash is None:
+        settings = get_settings()
+        stored_hash = _unknown_account_hash(settings.password_hash_time_cost, settings.password_hash_memory_kib)
     try:
-        return _hasher.verify(stored_hash, secret)
+        return _hasher().verify(stored_hash, secret)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def needs_rehash(stored_hash: str) -> bool:
+    """Whether a hash was made at another cost than the configured one (rehash it at the next sign-in)."""
+    try:
+        return _hasher().check_needs_rehash(stored_hash)
+    except InvalidHashError:
+        return True
 
 
 def new_secret(nbytes: int = 32) -> str:

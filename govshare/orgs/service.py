@@ -12,7 +12,15 @@ from govshare.core.checkdigits import id_number_valid, uscc_valid
 from govshare.core.database import utcnow
 from govshare.core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized, problem
 from govshare.core.regions import validate_region_code
-from govshare.core.security import hash_secret, issue_token, new_id, new_secret, subject_hash, verify_secret
+from govshare.core.security import (
+    hash_secret,
+    issue_token,
+    needs_rehash,
+    new_id,
+    new_secret,
+    subject_hash,
+    verify_secret,
+)
 from govshare.ledger import sequencer as ledger
 from govshare.orgs.models import ApiClient, Organization, User, UserRole
 from govshare.orgs.roles import Role, Scope, conflicting_duties
@@ -187,14 +195,14 @@ def list_users(session: Session, org_id: str | None = None, q: str | None = None
 
 def authenticate_user(session: Session, username: str, password: str) -> User:
     user = session.scalar(select(User).where(User.username == username))
-    # Verify against a dummy hash when the user is unknown so timing does not reveal usernames.
-    stored = user.password_hash if user else _DUMMY_HASH
+    stored = user.password_hash if user else None
     if not verify_secret(stored, password) or user is None or not user.is_active:
         raise Unauthorized("wrong username or password", code="invalid_credentials")
+    if needs_rehash(stored):
+        # The operator changed the hashing cost: this password moves to it now that we know it.
+        user.password_hash = hash_secret(password)
+        session.flush()
     return user
-
-
-_DUMMY_HASH = hash_secret("not-a-real-password")
 
 
 def active_user_by_username(session: Session, username: str, field: str = "username") -> User:
@@ -252,7 +260,7 @@ def get_client(session: Session, client_pk: str, principal: Principal) -> ApiCli
 
 def issue_client_token(session: Session, client_id: str, client_secret: str) -> tuple[str, int, list[str]]:
     client = session.scalar(select(ApiClient).where(ApiClient.client_id == client_id))
-    stored = client.secret_hash if client else _DUMMY_HASH
+    stored = client.secret_hash if client else None
     if not verify_secret(stored, client_secret) or client is None:
         raise Unauthorized("invalid client credentials", code="invalid_client")
     if client.revoked_at is not None:

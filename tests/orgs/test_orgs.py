@@ -94,6 +94,40 @@ def test_passwords_are_stored_as_argon2(platform):
     assert stored.startswith("$argon2id$") and "s3cret" not in stored
 
 
+def test_the_default_hashing_cost_is_rfc_9106s(monkeypatch):
+    from govshare.core.config import Settings
+    from govshare.core.security import hash_secret
+    monkeypatch.delenv("GOVSHARE_PASSWORD_HASH_MEMORY_KIB")
+    monkeypatch.delenv("GOVSHARE_PASSWORD_HASH_TIME_COST")
+    monkeypatch.setattr("govshare.core.security.get_settings", Settings)
+    stored = hash_secret("s3cret password")
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$"), stored
+
+
+def test_a_password_hashed_at_another_cost_verifies_and_moves_to_the_configured_one(platform, client, monkeypatch):
+    from govshare.core.config import get_settings
+    from govshare.core.security import needs_rehash
+    from govshare.orgs.models import User
+    org = platform.org()
+    monkeypatch.setattr(get_settings(), "password_hash_memory_kib", 2048)  # an older, different cost
+    user = platform.user(org, ["consumer"], password="s3cret password")
+    monkeypatch.undo()
+    with session_scope() as session:
+        before = session.get(User, user["id"]).password_hash
+    assert "$m=2048," in before and needs_rehash(before)
+    wrong = client.post("/api/v1/auth/login", json={"username": user["username"], "password": "not it"})
+    assert wrong.status_code == 401
+    with session_scope() as session:
+        assert session.get(User, user["id"]).password_hash == before  # a wrong password changes nothing
+    ok = client.post("/api/v1/auth/login", json={"username": user["username"], "password": "s3cret password"})
+    assert ok.status_code == 200, ok.text
+    with session_scope() as session:
+        after = session.get(User, user["id"]).password_hash
+    assert after != before and not needs_rehash(after) and f"$m={get_settings().password_hash_memory_kib}," in after
+    again = client.post("/api/v1/auth/login", json={"username": user["username"], "password": "s3cret password"})
+    assert again.status_code == 200
+
+
 def test_client_credentials_token(platform, client):
     org = platform.org()
     api_client = platform.api_client(org, ["data:read"])
