@@ -20,6 +20,9 @@ os.environ.setdefault("GOVSHARE_SECRET_KEY", "test-secret-key-" + "x" * 32)
 # thousand times. tests/orgs holds the production default to RFC 9106's parameters.
 os.environ.setdefault("GOVSHARE_PASSWORD_HASH_MEMORY_KIB", "1024")
 os.environ.setdefault("GOVSHARE_PASSWORD_HASH_TIME_COST", "1")
+# Every test client signs in from the same address: the suite's wrong passwords would add up to a lock.
+# tests/orgs/test_signin_limits.py lowers it again to test it.
+os.environ.setdefault("GOVSHARE_SIGNIN_MAX_FAILURES_PER_ADDRESS", "100000")
 
 from fastapi.testclient import TestClient  # noqa: E402
 

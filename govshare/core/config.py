@@ -27,6 +27,12 @@ class Settings(BaseSettings):
     password_hash_memory_kib: int = Field(default=64 * 1024, ge=1024, description="argon2id memory per "
                                           "password or client-secret hash, in KiB.")
     password_hash_time_cost: int = Field(default=3, ge=1, description="argon2id passes over that memory.")
+    # Failed sign-ins (GB/T 22239-2019 8.1.4.1 b: limit failed logins), for users and API clients alike
+    signin_max_failures: int = Field(default=5, ge=1, description="Failed sign-ins of one account within a "
+                                     "lock window, after which it is refused until the window ends.")
+    signin_max_failures_per_address: int = Field(default=50, ge=1, description="The same for one client "
+                                                 "address, whatever accounts it tries.")
+    signin_lock_minutes: int = Field(default=15, ge=1, description="The lock window.")
     token_ttl_seconds: int = 900
     session_ttl_seconds: int = 8 * 3600
     max_upload_bytes: int = 2 * 1024**3

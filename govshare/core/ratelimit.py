@@ -1,7 +1,9 @@
 """Fixed-window rate limits, shared by every server process through Redis when configured.
 
 Without Redis the counters live in this process (a single-process deployment, or tests). A window
-is one minute; the answer is 0 (go ahead) or the seconds until the window ends (`Retry-After`).
+is one minute unless the caller says otherwise; `hit` answers 0 (go ahead) or the seconds until the
+window ends (`Retry-After`). `count` reads a counter without adding to it and `clear` ends it early:
+failed sign-ins are counted only when they fail, and forgotten when the right password comes.
 """
 
 from __future__ import annotations
@@ -20,15 +22,27 @@ class LocalLimiter:
         self._counts: dict[tuple[str, int], int] = {}
         self._lock = threading.Lock()
 
-    def hit(self, key: str, limit: int, now: float | None = None) -> int:
+    def hit(self, key: str, limit: int, now: float | None = None, window_seconds: int = WINDOW_SECONDS) -> int:
         now = time.time() if now is None else now
-        window = int(now // WINDOW_SECONDS)
+        window = int(now // window_seconds)
         with self._lock:
             if len(self._counts) > 100_000:  # drop finished windows
                 self._counts = {k: v for k, v in self._counts.items() if k[1] >= window}
             count = self._counts.get((key, window), 0) + 1
             self._counts[(key, window)] = count
-        return 0 if count <= limit else _retry_after(now, window)
+        return 0 if count <= limit else _retry_after(now, window, window_seconds)
+
+    def count(self, key: str, now: float | None = None, window_seconds: int = WINDOW_SECONDS) -> tuple[int, int]:
+        """(hits in the current window, seconds until it ends)."""
+        now = time.time() if now is None else now
+        window = int(now // window_seconds)
+        with self._lock:
+            return self._counts.get((key, window), 0), _retry_after(now, window, window_seconds)
+
+    def clear(self, key: str, now: float | None = None, window_seconds: int = WINDOW_SECONDS) -> None:
+        now = time.time() if now is None else now
+        with self._lock:
+            self._counts.pop((key, int(now // window_seconds)), None)
 
 
 class RedisLimiter:
@@ -36,19 +50,40 @@ class RedisLimiter:
         import redis
         self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
 
-    def hit(self, key: str, limit: int, now: float | None = None) -> int:
+    def hit(self, key: str, limit: int, now: float | None = None, window_seconds: int = WINDOW_SECONDS) -> int:
         now = time.time() if now is None else now
-        window = int(now // WINDOW_SECONDS)
-        name = f"govshare:rl:{key}:{window}"
+        window = int(now // window_seconds)
+        name = _name(key, window, window_seconds)
         pipe = self.client.pipeline(transaction=False)
         pipe.incr(name)
-        pipe.expire(name, WINDOW_SECONDS * 2)
+        pipe.expire(name, window_seconds * 2)
         count = pipe.execute()[0]
-        return 0 if count <= limit else _retry_after(now, window)
+        return 0 if count <= limit else _retry_after(now, window, window_seconds)
+
+    def count(self, key: str, now: float | None = None, window_seconds: int = WINDOW_SECONDS) -> tuple[int, int]:
+        now = time.time() if now is None else now
+        window = int(now // window_seconds)
+        return int(self.client.get(_name(key, window, window_seconds)) or 0), _retry_after(now, window, window_seconds)
+
+    def clear(self, key: str, now: float | None = None, window_seconds: int = WINDOW_SECONDS) -> None:
+        now = time.time() if now is None else now
+        self.client.delete(_name(key, int(now // window_seconds), window_seconds))
 
 
-def _retry_after(now: float, window: int) -> int:
-    return max(1, int((window + 1) * WINDOW_SECONDS - now + 0.999))
+def _name(key: str, window: int, window_seconds: int) -> str:
+    # The one-minute windows keep their names (a rolling upgrade shares them); others say their length.
+    suffix = "" if window_seconds == WINDOW_SECONDS else f":{window_seconds}s"
+    return f"govshare:rl:{key}:{window}{suffix}"
+
+
+def client_address(request) -> str:
+    """The address a request came from, as limits count it (behind a proxy, run uvicorn with
+    --proxy-headers and --forwarded-allow-ips so that this is the client's, not the proxy's)."""
+    return request.client.host if request.client else "unknown"
+
+
+def _retry_after(now: float, window: int, window_seconds: int = WINDOW_SECONDS) -> int:
+    return max(1, int((window + 1) * window_seconds - now + 0.999))
 
 
 @lru_cache(maxsize=4)

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from govshare.core.config import get_settings
 from govshare.core.database import session_scope
 from govshare.core.errors import RateLimited
-from govshare.core.ratelimit import limiter
+from govshare.core.ratelimit import client_address, limiter
 from govshare.exchange.service import dumps
 from govshare.opendata import ckan, dcat, service
 
@@ -23,13 +23,9 @@ router = APIRouter(tags=["open data"], include_in_schema=False)
 ckan_router = APIRouter(prefix="/api/3/action", tags=["open data (CKAN API)"], include_in_schema=False)
 
 
-def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 def retry_after(request: Request) -> int:
     """0 when the client may go ahead, else the seconds until its minute ends."""
-    return limiter().hit("opendata:" + client_ip(request), get_settings().opendata_rate_per_minute)
+    return limiter().hit("opendata:" + client_address(request), get_settings().opendata_rate_per_minute)
 
 
 def check_rate(request: Request) -> None:

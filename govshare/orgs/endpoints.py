@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from govshare.core.database import get_session
 from govshare.core.errors import Forbidden, InvalidInput
 from govshare.core.pagination import Page, PageParams, page_params
+from govshare.core.ratelimit import client_address
 from govshare.orgs import service
 from govshare.core.config import get_settings
 from govshare.orgs.auth import SESSION_COOKIE, current_principal, end_console_session, start_console_session
@@ -22,6 +23,7 @@ router = APIRouter(prefix="/api/v1", tags=["organizations"])
 
 @oauth_router.post("/oauth/token", response_model=TokenResponse)
 def token(
+    request: Request,
     grant_type: str = Form(...),
     client_id: str = Form(...),
     client_secret: str = Form(...),
@@ -31,7 +33,8 @@ def token(
     if grant_type != "client_credentials":
         raise InvalidInput("only grant_type=client_credentials is supported", code="unsupported_grant_type",
                            details=[{"field": "grant_type", "reason": "unsupported", "value": grant_type}])
-    access_token, ttl, scopes = service.issue_client_token(session, client_id, client_secret)
+    access_token, ttl, scopes = service.issue_client_token(session, client_id, client_secret,
+                                                             client_address(request))
     return TokenResponse(access_token=access_token, expires_in=ttl, scope=" ".join(scopes))
 
 
@@ -47,10 +50,10 @@ def set_session_cookie(response: Response, cookie: str) -> None:
 
 
 @router.post("/auth/login", tags=["auth"])
-def login(data: LoginRequest, response: Response, session: Session = Depends(get_session)):
+def login(data: LoginRequest, request: Request, response: Response, session: Session = Depends(get_session)):
     """Console sign-in: sets an HttpOnly session cookie and returns the CSRF token that unsafe
     requests made with that cookie must send in the X-CSRF-Token header."""
-    user = service.authenticate_user(session, data.username, data.password)
+    user = service.authenticate_user(session, data.username, data.password, client_address(request))
     cookie, csrf = start_console_session(session, user)
     set_session_cookie(response, cookie)
     return {"csrf_token": csrf, "user": _user_read(user).model_dump()}
