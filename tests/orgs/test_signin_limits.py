@@ -9,9 +9,7 @@ import uuid
 import pytest
 from fastapi.testclient import TestClient
 
-from govshare.core import ratelimit
 from govshare.core.config import get_settings
-from tests.conftest import require_service
 
 
 def _address() -> tuple[str, int]:
@@ -101,27 +99,3 @@ def test_the_console_form_says_when_to_try_again(platform, app, lang, message):
         # 15 minutes unless the window's end is nearer (a fixed window: it started at a multiple of 15 min)
         assert re.search(message.replace("15", r"\d+").replace(".", r"\.").replace(" ", r"\s*"), shown), shown[-3000:]
         assert http.get("/catalog", follow_redirects=False).status_code in (302, 303)  # not signed in
-
-
-def test_counters_read_and_clear_within_their_window():
-    limiter = ratelimit.LocalLimiter()
-    now = 1_800_000_030.0  # 30 s into a 15-minute window (1_800_000_000 is a multiple of 900)
-    assert limiter.count("k", now, window_seconds=900) == (0, 870)
-    assert [limiter.hit("k", 2, now, window_seconds=900) for _ in range(3)] == [0, 0, 870]
-    assert limiter.count("k", now + 60, window_seconds=900) == (3, 810)
-    assert limiter.count("k", now + 900, window_seconds=900)[0] == 0  # the next window
-    limiter.clear("k", now, window_seconds=900)
-    assert limiter.count("k", now, window_seconds=900)[0] == 0
-
-
-def test_redis_counters_read_and_clear_across_processes():
-    require_service("Redis", "127.0.0.1", 6379)
-    url = "redis://127.0.0.1:6379/0"
-    key = "test:" + uuid.uuid4().hex
-    one, two = ratelimit.RedisLimiter(url), ratelimit.RedisLimiter(url)  # two workers' limiters
-    now = 1_800_000_030.0
-    assert [one.hit(key, 2, now, window_seconds=900), two.hit(key, 2, now, window_seconds=900)] == [0, 0]
-    assert two.count(key, now, window_seconds=900) == (2, 870)
-    assert one.count(key, now, window_seconds=60) == (0, 30)  # a minute's counter is another one
-    one.clear(key, now, window_seconds=900)
-    assert two.count(key, now, window_seconds=900) == (0, 870)
