@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -28,6 +29,8 @@ from govshare.ledger import sequencer as ledger
 from govshare.orgs.models import ApiClient, Organization, User, UserRole
 from govshare.orgs.roles import Role, Scope, conflicting_duties
 from govshare.orgs.schemas import ClientCreate, OrgCreate, UserCreate
+
+log = logging.getLogger("govshare.signin")
 
 
 @dataclass(frozen=True)
@@ -204,7 +207,7 @@ def authenticate_user(session: Session, username: str, password: str, address: s
     user = session.scalar(select(User).where(User.username == username))
     stored = user.password_hash if user else None
     if not verify_secret(stored, password) or user is None or not user.is_active:
-        _signin_failed(accounts)
+        _signin_failed(accounts, f"user {username}" if user else "an unknown username")
         raise Unauthorized("wrong username or password", code="invalid_credentials")
     _signin_succeeded(accounts)
     if needs_rehash(stored):
@@ -244,10 +247,15 @@ def _refuse_if_locked(keys: list[tuple[str, int]]) -> None:
                               headers={"Retry-After": str(retry)}, details={"retry_after": retry})
 
 
-def _signin_failed(keys: list[tuple[str, int]]) -> None:
+def _signin_failed(keys: list[tuple[str, int]], account: str) -> None:
+    """Count a failure; the one that reaches a limit is logged (later attempts are refused uncounted).
+    `account` names the account only when it exists: an unknown "username" may be a mistyped password."""
     window = _lock_seconds()
-    for key, limit in keys:
-        limiter().hit(key, limit, window_seconds=window)
+    address = keys[1][0].removeprefix("signin:addr:") if len(keys) > 1 else "the command line"
+    for i, (key, limit) in enumerate(keys):
+        if limiter().hit(key, limit - 1, window_seconds=window):
+            log.warning("sign-in locked for %d minutes after %d failures: %s, from %s", window // 60, limit,
+                        ascii(account) if i == 0 else "every account", address)
 
 
 def _signin_succeeded(keys: list[tuple[str, int]]) -> None:
@@ -315,7 +323,7 @@ def issue_client_token(session: Session, client_id: str, client_secret: str,
     client = session.scalar(select(ApiClient).where(ApiClient.client_id == client_id))
     stored = client.secret_hash if client else None
     if not verify_secret(stored, client_secret) or client is None:
-        _signin_failed(accounts)
+        _signin_failed(accounts, f"API client {client_id}" if client else "an unknown client_id")
         raise Unauthorized("invalid client credentials", code="invalid_client")
     _signin_succeeded(accounts)
     if client.revoked_at is not None:

@@ -59,6 +59,21 @@ def test_unknown_usernames_are_counted_too(http):
     assert codes == ["invalid_credentials"] * get_settings().signin_max_failures + ["signin_locked"]
 
 
+def test_a_lock_is_logged_once_naming_only_real_accounts(platform, http, caplog):
+    user = platform.user(platform.org(), ["consumer"])
+    unknown = "s3cret-typed-into-username"
+    limit = get_settings().signin_max_failures
+    with caplog.at_level("WARNING", logger="govshare.signin"):
+        for name in (user["username"], unknown):
+            for _ in range(limit + 2):
+                _login(http, name, "wrong password")
+    locks = [r.getMessage() for r in caplog.records if r.name == "govshare.signin"]
+    assert len(locks) == 2, locks
+    assert user["username"] in locks[0] and "15 minutes after 5 failures" in locks[0]
+    assert "an unknown username" in locks[1] and unknown not in locks[1]
+    assert not any("wrong password" in line for line in locks)
+
+
 def test_one_address_trying_many_accounts_is_locked(platform, app, monkeypatch):
     monkeypatch.setattr(get_settings(), "signin_max_failures_per_address", 3)
     user = platform.user(platform.org(), ["consumer"])
