@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import socket
 import string
 import tempfile
@@ -63,6 +64,7 @@ def database():
     _reset_schema()
     yield get_engine()
     dispose_engines()
+    shutil.rmtree(_DATA_DIR, ignore_errors=True)  # the session's SQLite database, keys and spool
 
 
 @pytest.fixture()

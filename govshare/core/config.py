@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     # Failed sign-ins (GB/T 22239-2019 8.1.4.1 b: limit failed logins), for users and API clients alike
     signin_max_failures: int = Field(default=5, ge=1, description="Failed sign-ins of one account within a "
                                      "lock window, after which it is refused until the window ends.")
-    signin_max_failures_per_address: int = Field(default=50, ge=1, description="The same for one client "
+    signin_max_failures_per_address: int = Field(default=200, ge=1, description="The same for one client "
                                                  "address, whatever accounts it tries.")
     signin_lock_minutes: int = Field(default=15, ge=1, description="The lock window.")
     token_ttl_seconds: int = 900

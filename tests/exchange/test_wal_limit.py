@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import tempfile
 
 LOAD = r"""
 import os, sys, threading, time
@@ -44,9 +43,10 @@ print(largest, events, flush=True)
 """
 
 
-def _largest_wal(limit_mb: int, seconds: float) -> tuple[int, int]:
+def _largest_wal(data_dir, limit_mb: int, seconds: float) -> tuple[int, int]:
+    data_dir.mkdir()
     env = {k: v for k, v in os.environ.items() if k != "GOVSHARE_DATABASE_URL"}  # this test is SQLite's
-    env.update(GOVSHARE_DATA_DIR=tempfile.mkdtemp(prefix="govshare-wal-"), GOVSHARE_SQLITE_WAL_MAX_MB=str(limit_mb),
+    env.update(GOVSHARE_DATA_DIR=str(data_dir), GOVSHARE_SQLITE_WAL_MAX_MB=str(limit_mb),
                GOVSHARE_LOG_LEVEL="WARNING")
     out = subprocess.run([sys.executable, "-c", LOAD, str(seconds)], env=env, capture_output=True, text=True,
                          timeout=120)
@@ -55,11 +55,11 @@ def _largest_wal(limit_mb: int, seconds: float) -> tuple[int, int]:
     return largest, events
 
 
-def test_the_wal_starts_over_past_its_limit_while_readers_never_stop():
-    unlimited, events = _largest_wal(10_000, 4)
+def test_the_wal_starts_over_past_its_limit_while_readers_never_stop(tmp_path):
+    unlimited, events = _largest_wal(tmp_path / "unlimited", 10_000, 4)
     # The control: with readers always on it, the WAL only grows (well past 1 MB in these seconds).
     assert unlimited > 3 << 20, (unlimited, events)
-    limited, events = _largest_wal(1, 4)
+    limited, events = _largest_wal(tmp_path / "limited", 1, 4)
     assert events > 2000
     # The limit plus what one checkpointer round (half a second) adds: a fraction of the control's.
     assert limited < unlimited / 2, (limited, unlimited)

@@ -114,3 +114,15 @@ def test_the_console_form_says_when_to_try_again(platform, app, lang, message):
         # 15 minutes unless the window's end is nearer (a fixed window: it started at a multiple of 15 min)
         assert re.search(message.replace("15", r"\d+").replace(".", r"\.").replace(" ", r"\s*"), shown), shown[-3000:]
         assert http.get("/catalog", follow_redirects=False).status_code in (302, 303)  # not signed in
+
+
+def test_a_locked_accounts_further_attempts_do_not_count_against_its_address(platform, http, monkeypatch):
+    """A client retrying a wrong secret, or a user a wrong password, cannot lock out the office it shares
+    an address with."""
+    limit = get_settings().signin_max_failures
+    monkeypatch.setattr(get_settings(), "signin_max_failures_per_address", limit + 2)
+    org = platform.org()
+    user, colleague = platform.user(org, ["consumer"]), platform.user(org, ["consumer"])
+    assert {_login(http, user["username"], "wrong").status_code for _ in range(limit)} == {401}
+    assert {_login(http, user["username"], "wrong").status_code for _ in range(20)} == {429}
+    assert _login(http, colleague["username"], colleague["password"]).status_code == 200
