@@ -202,7 +202,7 @@ def list_users(session: Session, org_id: str | None = None, q: str | None = None
 def authenticate_user(session: Session, username: str, password: str, address: str | None = None) -> User:
     """The user whose password this is. Refused (RateLimited) without looking at the password once the
     account or the client's address (`address`; None for the local CLI) has failed too often."""
-    accounts = signin_keys("user", username, address)
+    accounts = _signin_keys("user", username, address)
     _refuse_if_locked(accounts)
     user = session.scalar(select(User).where(User.username == username))
     stored = user.password_hash if user else None
@@ -223,7 +223,7 @@ def authenticate_user(session: Session, username: str, password: str, address: s
 # the server ~0.2 s of CPU and 64 MiB a try. Whoever knows a username can lock it for one window: the
 # price of the rule, which the standard asks for.
 
-def signin_keys(kind: str, name: str, address: str | None) -> list[tuple[str, int]]:
+def _signin_keys(kind: str, name: str, address: str | None) -> list[tuple[str, int]]:
     """(counter key, limit) for an account of `kind` (user | client) and the address it comes from."""
     settings = get_settings()
     account = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:32]  # any string, fixed length
@@ -318,7 +318,7 @@ def get_client(session: Session, client_pk: str, principal: Principal) -> ApiCli
 
 def issue_client_token(session: Session, client_id: str, client_secret: str,
                        address: str | None = None) -> tuple[str, int, list[str]]:
-    accounts = signin_keys("client", client_id, address)
+    accounts = _signin_keys("client", client_id, address)
     _refuse_if_locked(accounts)
     client = session.scalar(select(ApiClient).where(ApiClient.client_id == client_id))
     stored = client.secret_hash if client else None
