@@ -77,8 +77,9 @@ def _name(key: str, window: int, window_seconds: int) -> str:
 
 
 def client_address(request) -> str:
-    """The address a request came from, as limits count it (behind a proxy, run uvicorn with
-    --proxy-headers and --forwarded-allow-ips so that this is the client's, not the proxy's)."""
+    """The address a request came from, as limits count it. Behind a reverse proxy uvicorn puts the
+    client's address here from X-Forwarded-For if it trusts the proxy (127.0.0.1 and ::1, else the
+    addresses in FORWARDED_ALLOW_IPS); otherwise every client would count as the proxy."""
     return request.client.host if request.client else "unknown"
 
 
