@@ -23,8 +23,7 @@ class LocalLimiter:
         self._lock = threading.Lock()
 
     def hit(self, key: str, limit: int, now: float | None = None, window_seconds: int = WINDOW_SECONDS) -> int:
-        now = time.time() if now is None else now
-        window = int(now // window_seconds)
+        now, window = _window(now, window_seconds)
         with self._lock:
             if len(self._counts) > 100_000:  # drop finished windows
                 self._counts = {k: v for k, v in self._counts.items() if k[1] >= window}
@@ -34,15 +33,14 @@ class LocalLimiter:
 
     def count(self, key: str, now: float | None = None, window_seconds: int = WINDOW_SECONDS) -> tuple[int, int]:
         """(hits in the current window, seconds until it ends)."""
-        now = time.time() if now is None else now
-        window = int(now // window_seconds)
+        now, window = _window(now, window_seconds)
         with self._lock:
             return self._counts.get((key, window), 0), _retry_after(now, window, window_seconds)
 
     def clear(self, key: str, now: float | None = None, window_seconds: int = WINDOW_SECONDS) -> None:
-        now = time.time() if now is None else now
+        _, window = _window(now, window_seconds)
         with self._lock:
-            self._counts.pop((key, int(now // window_seconds)), None)
+            self._counts.pop((key, window), None)
 
 
 class RedisLimiter:
@@ -51,8 +49,7 @@ class RedisLimiter:
         self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
 
     def hit(self, key: str, limit: int, now: float | None = None, window_seconds: int = WINDOW_SECONDS) -> int:
-        now = time.time() if now is None else now
-        window = int(now // window_seconds)
+        now, window = _window(now, window_seconds)
         name = _name(key, window, window_seconds)
         pipe = self.client.pipeline(transaction=False)
         pipe.incr(name)
@@ -61,13 +58,18 @@ class RedisLimiter:
         return 0 if count <= limit else _retry_after(now, window, window_seconds)
 
     def count(self, key: str, now: float | None = None, window_seconds: int = WINDOW_SECONDS) -> tuple[int, int]:
-        now = time.time() if now is None else now
-        window = int(now // window_seconds)
+        now, window = _window(now, window_seconds)
         return int(self.client.get(_name(key, window, window_seconds)) or 0), _retry_after(now, window, window_seconds)
 
     def clear(self, key: str, now: float | None = None, window_seconds: int = WINDOW_SECONDS) -> None:
-        now = time.time() if now is None else now
-        self.client.delete(_name(key, int(now // window_seconds), window_seconds))
+        _, window = _window(now, window_seconds)
+        self.client.delete(_name(key, window, window_seconds))
+
+
+def _window(now: float | None, window_seconds: int) -> tuple[float, int]:
+    """The time (now unless given) and the number of the window it falls in."""
+    now = time.time() if now is None else now
+    return now, int(now // window_seconds)
 
 
 def _name(key: str, window: int, window_seconds: int) -> str:
@@ -85,6 +87,11 @@ def client_address(request) -> str:
 
 def _retry_after(now: float, window: int, window_seconds: int = WINDOW_SECONDS) -> int:
     return max(1, int((window + 1) * window_seconds - now + 0.999))
+
+
+def retry_minutes(retry_after: int) -> int:
+    """A Retry-After in whole minutes, rounded up (what a person is told to wait)."""
+    return -(-retry_after // 60)
 
 
 @lru_cache(maxsize=4)

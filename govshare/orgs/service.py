@@ -14,7 +14,7 @@ from govshare.core.checkdigits import id_number_valid, uscc_valid
 from govshare.core.config import get_settings
 from govshare.core.database import utcnow
 from govshare.core.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited, Unauthorized, problem
-from govshare.core.ratelimit import limiter
+from govshare.core.ratelimit import limiter, retry_minutes
 from govshare.core.regions import validate_region_code
 from govshare.core.security import (
     hash_secret,
@@ -207,7 +207,7 @@ def authenticate_user(session: Session, username: str, password: str, address: s
     user = session.scalar(select(User).where(User.username == username))
     stored = user.password_hash if user else None
     if not verify_secret(stored, password) or user is None or not user.is_active:
-        _signin_failed(accounts, f"user {username}" if user else "an unknown username")
+        _signin_failed(accounts, f"user {username}" if user else "an unknown username", address)
         raise Unauthorized("wrong username or password", code="invalid_credentials")
     _signin_succeeded(accounts)
     if needs_rehash(stored):
@@ -242,20 +242,19 @@ def _refuse_if_locked(keys: list[tuple[str, int]]) -> None:
     for key, limit in keys:
         failures, retry = limiter().count(key, window_seconds=window)
         if failures >= limit:
-            minutes = -(-retry // 60)
-            raise RateLimited(f"too many failed sign-ins: try again in {minutes} minutes", code="signin_locked",
+            raise RateLimited(f"too many failed sign-ins: try again in {retry_minutes(retry)} minutes",
+                              code="signin_locked",
                               headers={"Retry-After": str(retry)}, details={"retry_after": retry})
 
 
-def _signin_failed(keys: list[tuple[str, int]], account: str) -> None:
+def _signin_failed(keys: list[tuple[str, int]], account: str, address: str | None) -> None:
     """Count a failure; the one that reaches a limit is logged (later attempts are refused uncounted).
     `account` names the account only when it exists: an unknown "username" may be a mistyped password."""
     window = _lock_seconds()
-    address = keys[1][0].removeprefix("signin:addr:") if len(keys) > 1 else "the command line"
     for i, (key, limit) in enumerate(keys):
         if limiter().hit(key, limit - 1, window_seconds=window):
             log.warning("sign-in locked for %d minutes after %d failures: %s, from %s", window // 60, limit,
-                        ascii(account) if i == 0 else "every account", address)
+                        ascii(account) if i == 0 else "every account", address or "the command line")
 
 
 def _signin_succeeded(keys: list[tuple[str, int]]) -> None:
@@ -323,7 +322,7 @@ def issue_client_token(session: Session, client_id: str, client_secret: str,
     client = session.scalar(select(ApiClient).where(ApiClient.client_id == client_id))
     stored = client.secret_hash if client else None
     if not verify_secret(stored, client_secret) or client is None:
-        _signin_failed(accounts, f"API client {client_id}" if client else "an unknown client_id")
+        _signin_failed(accounts, f"API client {client_id}" if client else "an unknown client_id", address)
         raise Unauthorized("invalid client credentials", code="invalid_client")
     _signin_succeeded(accounts)
     if client.revoked_at is not None:

@@ -24,7 +24,7 @@ from govshare.core.config import get_settings
 from govshare.core.database import session_scope
 from govshare.core.errors import GovShareError, InvalidInput, RateLimited, Unauthorized
 from govshare.core.i18n import N_
-from govshare.core.ratelimit import client_address
+from govshare.core.ratelimit import client_address, retry_minutes
 from govshare.mounting import loader
 from govshare.mounting import service as mounting
 from govshare.mounting.models import DataLoad
@@ -119,9 +119,9 @@ def login_submit(request: Request, username: str = Form("", max_length=200), pas
         return _login_page(request, next_url=next_url, username=username, status=401,
                            errors={"password": _("Wrong username or password.")})
     except RateLimited as exc:
-        minutes = -(-exc.details["retry_after"] // 60)
         response = _login_page(request, next_url=next_url, username=username, status=429, errors={
-            "password": _("Too many failed sign-ins. Try again in %(minutes)s minutes.", minutes=minutes)})
+            "password": _("Too many failed sign-ins. Try again in %(minutes)s minutes.",
+                          minutes=retry_minutes(exc.details["retry_after"]))})
         response.headers.update(exc.headers)
         return response
     end_console_session(session, request.cookies.get(SESSION_COOKIE))  # never reuse an earlier session
