@@ -95,7 +95,8 @@ class RateLimited(GovShareError):
     code = "rate_limited"
 
 
-UNSTORABLE = "a value cannot be stored (a NUL character, or a value out of range for its type)"
+UNSTORABLE = ("a value cannot be stored (a NUL character, a lone surrogate, or a value out of range for its "
+              "type)")
 
 
 class RejectNul:
@@ -143,6 +144,16 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _unstorable(_request: Request, exc: DataError):
         # A value the database refuses by its type (PostgreSQL: a NUL character in text): the input's fault.
         log.warning("input the database cannot store: %s", exc.orig.__class__.__name__)
+        return ErrorResponse({"error": {"code": "invalid_input", "message": UNSTORABLE, "details": None}},
+                             status_code=422)
+
+    @app.exception_handler(UnicodeEncodeError)
+    async def _unencodable(request: Request, exc: UnicodeEncodeError):
+        # JSON may escape a lone surrogate ("\ud800") into any string; the database driver cannot encode
+        # it as UTF-8 (SQLite and PostgreSQL alike): the input's fault, like a NUL above.
+        if exc.reason != "surrogates not allowed":
+            return await _unexpected(request, exc)
+        log.warning("input the database cannot store: a lone surrogate")
         return ErrorResponse({"error": {"code": "invalid_input", "message": UNSTORABLE, "details": None}},
                              status_code=422)
 

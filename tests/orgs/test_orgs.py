@@ -233,3 +233,11 @@ def test_login_rejects_wrong_password_and_logout_ends_session(platform, client):
     assert out.status_code == 204
     client.cookies.set("gs_session", cookie)  # replaying the old cookie must not work
     assert client.get("/api/v1/me").status_code == 401
+
+
+def test_a_lone_surrogate_username_is_refused_not_a_server_error(client):
+    """JSON may escape a lone surrogate; no database can store or compare it as UTF-8."""
+    resp = client.post("/api/v1/auth/login", content=b'{"username": "\\ud800admin", "password": "p"}',
+                       headers={"content-type": "application/json"})
+    assert resp.status_code == 422, resp.text
+    assert resp.json()["error"]["code"] == "invalid_input" and "lone surrogate" in resp.json()["error"]["message"]
