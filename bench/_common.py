@@ -38,14 +38,28 @@ def median_interval(values: list[float], level: float = 0.95, resamples: int = 1
     return medians[int(tail * resamples)], medians[min(resamples - 1, int((1 - tail) * resamples))]
 
 
-def report(name: str, rows: list[dict], extra: dict | None = None) -> Path:
-    """Print rows as a table and write them with machine facts to bench/results/<name>.json."""
+def judge(interval: tuple[float, float], goal: float) -> str:
+    """A cost goal judged from the 95% interval of its median: met, missed, or not resolved by the run."""
+    if interval[1] <= goal:
+        return "met"
+    if interval[0] > goal:
+        return "missed"
+    return f"not resolved by this run (its 95% interval spans {goal:.0%})"
+
+
+def table(rows: list[dict]) -> None:
+    """Print rows as a table."""
     columns = list(dict.fromkeys(k for row in rows for k in row))
     widths = {c: max(len(c), *(len(_fmt(r.get(c))) for r in rows)) for c in columns}
     print("  ".join(c.ljust(widths[c]) for c in columns))
     print("  ".join("-" * widths[c] for c in columns))
     for row in rows:
         print("  ".join(_fmt(row.get(c)).ljust(widths[c]) for c in columns))
+
+
+def report(name: str, rows: list[dict], extra: dict | None = None) -> Path:
+    """Print rows as a table and write them with machine facts to bench/results/<name>.json."""
+    table(rows)
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{name}.json"
     payload = {"benchmark": name, "when": time.strftime("%Y-%m-%dT%H:%M:%S"), "python": sys.version.split()[0],

@@ -64,7 +64,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fastapi import Request  # noqa: E402 - resolved by FastAPI from the bare route's annotation
 
-from _common import median_interval, percentile, report  # noqa: E402
+from _common import judge, median_interval, percentile, report  # noqa: E402
 from loadgen import Phase, code_state, comm_cpu_s, get, load, machine_cpu_s, uvicorn  # noqa: E402
 
 RATE_LIMIT = 1_000_000  # per client, grant and minute (the most ApproveBody allows): never the limit here
@@ -446,8 +446,7 @@ def main() -> None:
             ledger_cost_cpu_median] * 3
         # 95% intervals of both medians: whether this run resolves the goal at all, on this machine today.
         ledger_cost_ci, ledger_cost_cpu_ci = median_interval(round_costs), median_interval(round_costs_cpu)
-        verdict = ("met" if ledger_cost_ci[1] <= 0.10 else "missed" if ledger_cost_ci[0] > 0.10
-                   else "not resolved by this run (its 95% interval spans 10%)")
+        verdict = judge(ledger_cost_ci, 0.10)
         print(f"ledger cost (1 - governed here / governed at {args.baseline_ref}, no ledger): median of "
               f"{len(round_costs)} paired rounds {ledger_cost:.1%} (rounds, sorted: {', '.join(f'{c:.1%}' for c in sorted(round_costs))}"
               f"); quartiles {quartiles[0]:.1%} / {quartiles[2]:.1%}; 95% interval of the median "

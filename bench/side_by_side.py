@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import governed_lookup as gl  # noqa: E402
-from _common import median_interval, report  # noqa: E402
+from _common import judge, median_interval, report  # noqa: E402
 from loadgen import code_state, load_side_by_side, uvicorn  # noqa: E402
 from server_threads import thread_usage, usage_by_name  # noqa: E402
 
@@ -97,8 +97,7 @@ def main() -> None:
     median, interval = statistics.median(costs), median_interval(costs)
     pooled = 1 - statistics.fmean(r["cpu_ms_per_req"][1] for r in rounds) / statistics.fmean(
         r["cpu_ms_per_req"][0] for r in rounds)
-    verdict = ("met" if interval[1] <= GOAL else "missed" if interval[0] > GOAL
-               else "not resolved by this run (its 95% interval spans 10%)")
+    verdict = judge(interval, GOAL)
     rows = [{"server": name, "rps": statistics.fmean(r["rps"][k] for r in rounds),
              "cpu_ms_per_req": statistics.fmean(r["cpu_ms_per_req"][k] for r in rounds)}
             for k, name in enumerate(names)]
