@@ -95,6 +95,14 @@ class RateLimited(GovShareError):
     code = "rate_limited"
 
 
+class Unavailable(GovShareError):
+    """A service the platform depends on (e.g. Redis for shared limits) cannot be reached: the request
+    is refused, not let through, and may be retried."""
+
+    status_code = 503
+    code = "service_unavailable"
+
+
 UNSTORABLE = ("a value cannot be stored (a NUL character, a lone surrogate, or a value out of range for its "
               "type)")
 

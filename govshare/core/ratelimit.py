@@ -8,13 +8,18 @@ failed sign-ins are counted only when they fail, and forgotten when the right pa
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
+from contextlib import contextmanager
 from functools import lru_cache
 
 from govshare.core.config import get_settings
+from govshare.core.errors import Unavailable
 
 WINDOW_SECONDS = 60
+UNREACHABLE_RETRY_SECONDS = 5
+log = logging.getLogger("govshare.ratelimit")
 
 
 class LocalLimiter:
@@ -44,26 +49,50 @@ class LocalLimiter:
 
 
 class RedisLimiter:
+    """Counters in Redis. When Redis cannot be reached, a limit cannot be checked: the call is refused
+    (503 `service_unavailable`, Retry-After) rather than let through unlimited, and the error is
+    logged without the URL (it may hold Redis's password)."""
+
     def __init__(self, url: str) -> None:
         import redis
         self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self._errors = redis.RedisError
+        self._logged_at = 0.0
+
+    @contextmanager
+    def _reached(self):
+        try:
+            yield
+        except self._errors as exc:
+            now = time.monotonic()
+            if now - self._logged_at > 60:  # once a minute, not once per refused request
+                self._logged_at = now
+                log.error("rate limits: Redis unreachable (%s); refusing the calls it limits",
+                          exc.__class__.__name__)
+            raise Unavailable("rate limits cannot be checked just now (their store is unreachable); "
+                              "try again shortly", headers={"Retry-After": str(UNREACHABLE_RETRY_SECONDS)},
+                              details={"retry_after": UNREACHABLE_RETRY_SECONDS}) from None
 
     def hit(self, key: str, limit: int, now: float | None = None, window_seconds: int = WINDOW_SECONDS) -> int:
         now, window = _window(now, window_seconds)
         name = _name(key, window, window_seconds)
-        pipe = self.client.pipeline(transaction=False)
-        pipe.incr(name)
-        pipe.expire(name, window_seconds * 2)
-        count = pipe.execute()[0]
+        with self._reached():
+            pipe = self.client.pipeline(transaction=False)
+            pipe.incr(name)
+            pipe.expire(name, window_seconds * 2)
+            count = pipe.execute()[0]
         return 0 if count <= limit else _retry_after(now, window, window_seconds)
 
     def count(self, key: str, now: float | None = None, window_seconds: int = WINDOW_SECONDS) -> tuple[int, int]:
         now, window = _window(now, window_seconds)
-        return int(self.client.get(_name(key, window, window_seconds)) or 0), _retry_after(now, window, window_seconds)
+        with self._reached():
+            hits = int(self.client.get(_name(key, window, window_seconds)) or 0)
+        return hits, _retry_after(now, window, window_seconds)
 
     def clear(self, key: str, now: float | None = None, window_seconds: int = WINDOW_SECONDS) -> None:
         _, window = _window(now, window_seconds)
-        self.client.delete(_name(key, window, window_seconds))
+        with self._reached():
+            self.client.delete(_name(key, window, window_seconds))
 
 
 def _window(now: float | None, window_seconds: int) -> tuple[float, int]:

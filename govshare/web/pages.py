@@ -22,7 +22,7 @@ from govshare.catalog.vocab import Category, EntryFormat, EntryStatus, OpenType,
 from govshare.core import i18n
 from govshare.core.config import get_settings
 from govshare.core.database import session_scope
-from govshare.core.errors import GovShareError, InvalidInput, RateLimited, Unauthorized
+from govshare.core.errors import GovShareError, InvalidInput, RateLimited, Unauthorized, Unavailable
 from govshare.core.i18n import N_
 from govshare.core.ratelimit import client_address, retry_minutes
 from govshare.mounting import loader
@@ -122,6 +122,11 @@ def login_submit(request: Request, username: str = Form("", max_length=200), pas
         response = _login_page(request, next_url=next_url, username=username, status=429, errors={
             "password": _("Too many failed sign-ins. Try again in %(minutes)s minutes.",
                           minutes=retry_minutes(exc.details["retry_after"]))})
+        response.headers.update(exc.headers)
+        return response
+    except Unavailable as exc:  # the shared sign-in counters cannot be reached: refused, never unchecked
+        response = _login_page(request, next_url=next_url, username=username, status=503, errors={
+            "password": _("Sign-in is unavailable just now. Try again shortly.")})
         response.headers.update(exc.headers)
         return response
     end_console_session(session, request.cookies.get(SESSION_COOKIE))  # never reuse an earlier session

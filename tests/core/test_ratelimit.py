@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 from govshare.core import ratelimit
 from tests.conftest import require_service
 
@@ -35,3 +37,19 @@ def test_redis_counters_are_shared_across_processes():
     assert one.count(key, NOW, window_seconds=60) == (4, 30)
     one.clear(key, NOW, window_seconds=900)
     assert two.count(key, NOW, window_seconds=900) == (0, 870)
+
+
+def test_an_unreachable_redis_refuses_instead_of_letting_calls_through(caplog):
+    from govshare.core.errors import Unavailable
+    from tests.conftest import free_port
+
+    url = f"redis://:s3cret-pass@127.0.0.1:{free_port()}/0"  # nothing listens there
+    limiter = ratelimit.RedisLimiter(url)
+    for ask in (lambda: limiter.hit("k", 5, NOW), lambda: limiter.count("k", NOW), lambda: limiter.clear("k", NOW)):
+        with caplog.at_level("ERROR", logger="govshare.ratelimit"), pytest.raises(Unavailable) as refused:
+            ask()
+        assert refused.value.status_code == 503 and refused.value.code == "service_unavailable"
+        assert refused.value.headers == {"Retry-After": "5"} and refused.value.details == {"retry_after": 5}
+    lines = [r.getMessage() for r in caplog.records if r.name == "govshare.ratelimit"]
+    assert len(lines) == 1 and "Redis unreachable" in lines[0]  # once, not once per refusal
+    assert "s3cret-pass" not in caplog.text and "127.0.0.1" not in caplog.text

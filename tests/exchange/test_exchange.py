@@ -12,7 +12,7 @@ from sqlalchemy import text
 from govshare.core import ratelimit
 from govshare.core.config import reset_settings
 from govshare.core.database import session_scope
-from tests.conftest import require_service
+from tests.conftest import free_port, require_service
 from tests.mounting.conftest import to_csv, upload
 from tests.sharing.conftest import PERSON_HEADER, region_person_rows
 
@@ -160,6 +160,26 @@ def test_the_api_uses_redis_when_configured(world, monkeypatch):
     finally:
         monkeypatch.delenv("GOVSHARE_REDIS_URL")
         reset_settings()
+
+
+def test_calls_are_refused_not_let_through_unlimited_when_redis_is_down(world, monkeypatch):
+    world.approve(world.request()["id"])
+    headers = world.bearer(world.client_a)
+    monkeypatch.setenv("GOVSHARE_REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
+    reset_settings()
+    try:
+        answer = world.platform.http.get(f"/api/v1/data/{world.entry['id']}/records",
+                                         params={"id_number": world.rows[0][0]}, headers=headers)
+    finally:
+        monkeypatch.delenv("GOVSHARE_REDIS_URL")
+        reset_settings()
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "5"
+    assert answer.json()["error"]["code"] == "service_unavailable" and world.rows[0][1] not in answer.text
+    assert "GovShare-Receipt" in answer.headers  # refused, and on the record
+    with session_scope(read_only=True) as session:
+        last = session.execute(text("SELECT outcome, status_code FROM ledger_entries WHERE client_id = :c "
+                                    "ORDER BY seq DESC LIMIT 1"), {"c": world.client_a["id"]}).one()
+    assert tuple(last) == ("service_unavailable", 503)
 
 
 def test_no_personal_data_in_log_lines(world, caplog):

@@ -126,3 +126,34 @@ def test_a_locked_accounts_further_attempts_do_not_count_against_its_address(pla
     assert {_login(http, user["username"], "wrong").status_code for _ in range(limit)} == {401}
     assert {_login(http, user["username"], "wrong").status_code for _ in range(20)} == {429}
     assert _login(http, colleague["username"], colleague["password"]).status_code == 200
+
+
+@pytest.mark.parametrize("lang,message", [("zh", "登录暂时不可用，请稍后再试。"),
+                                          ("en", "Sign-in is unavailable just now. Try again shortly.")])
+def test_sign_in_is_refused_while_the_shared_counters_are_unreachable(platform, app, monkeypatch, lang, message):
+    """Without its counters the platform cannot tell a guesser from the user: it refuses every sign-in,
+    clearly (503, Retry-After), rather than letting unlimited guesses through or answering 500."""
+    from govshare.core.config import reset_settings
+    from tests.conftest import free_port
+
+    org = platform.org()
+    user, api_client = platform.user(org, ["consumer"]), platform.api_client(org, ["data:read"])
+    token_form = {"grant_type": "client_credentials", "client_id": api_client["client_id"],
+                  "client_secret": api_client["client_secret"]}
+    with TestClient(app, client=_address(), cookies={"gs_lang": lang}) as http:
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', http.get("/login").text).group(1)
+        monkeypatch.setenv("GOVSHARE_REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
+        reset_settings()
+        try:
+            refused = [_login(http, user["username"], user["password"]), http.post("/oauth/token", data=token_form),
+                       http.post("/login", data={"username": user["username"], "password": user["password"],
+                                                 "csrf_token": csrf}, follow_redirects=False)]
+        finally:
+            monkeypatch.delenv("GOVSHARE_REDIS_URL")
+            reset_settings()
+        assert [r.status_code for r in refused] == [503, 503, 503]
+        assert {r.headers["Retry-After"] for r in refused} == {"5"}
+        assert [r.json()["error"]["code"] for r in refused[:2]] == ["service_unavailable"] * 2
+        assert message in " ".join(refused[2].text.split())
+        assert http.get("/catalog", follow_redirects=False).status_code in (302, 303)  # not signed in
+        assert _login(http, user["username"], user["password"]).status_code == 200  # back once they are
