@@ -20,7 +20,9 @@ two versions of the app differ; uvicorn's share is the same for both and left ou
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
+import os
 import random
 import sys
 import threading
@@ -92,7 +94,13 @@ async def run(app, request: dict, seconds: float, concurrency: int, profile: str
     after = thread_cpu()
     by_thread = {name: after[name] - threads.get(name, 0.0) for name in after}
     return {"requests": sum(statuses.values()), "wall": wall, "cpu": cpu, "threads": by_thread,
-            "statuses": {str(k): v for k, v in statuses.items()}}
+            "statuses": {str(k): v for k, v in statuses.items()}, "rss_mb": rss_mb(),
+            "gc_objects": len(gc.get_objects())}
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def thread_cpu() -> dict[str, float]:
