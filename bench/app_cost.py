@@ -15,8 +15,11 @@ Reported per side: the process's CPU per request (every thread: event loop, audi
 integrator, WAL checkpointer) and in-process throughput; per thread, its CPU per request on both
 sides (where an extra cost goes); and the paired rounds' extra µs per request and cost (1 - CPU
 there / CPU here: the throughput a CPU-bound app loses), medians with bootstrap 95% intervals. The
-cost is of the app alone; a served request also pays uvicorn's share, the same on both sides, so the
-cost of a served request is smaller still.
+cost is of the app alone. It is not an upper bound of a served request's: one process here serves
+~3,000–4,000 lookups/s, so each group commit carries ~12–16 calls, while each of governed_lookup's two
+uvicorn workers serves half the load in commits of ~4–9; the ledger's per-commit work (the receipt
+signature ~45–60 µs, the wider rows ~20–40 µs) is spread over fewer calls there. Use it to find where
+a cost goes and to compare versions, not to judge the 10%.
 
 `--profile DIR` adds one more turn per side under cProfile (event loop thread only; not counted)
 and prints the functions whose own time per request differs most. Wall time, not CPU: a function
