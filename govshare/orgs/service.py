@@ -17,12 +17,15 @@ from govshare.core.errors import Conflict, Forbidden, InvalidInput, NotFound, Ra
 from govshare.core.ratelimit import limiter, retry_minutes
 from govshare.core.regions import validate_region_code
 from govshare.core.security import (
+    client_secret_outdated,
+    hash_client_secret,
     hash_secret,
     issue_token,
     needs_rehash,
     new_id,
     new_secret,
     subject_hash,
+    verify_client_secret,
     verify_secret,
 )
 from govshare.ledger import sequencer as ledger
@@ -284,7 +287,7 @@ def create_client(session: Session, data: ClientCreate, org: Organization) -> tu
     """Returns the client and its secret; the secret is not stored and cannot be shown again."""
     secret = new_secret()
     client = ApiClient(id=new_id("c"), client_id=new_id("gs_", 12), name=data.name, org_id=org.id,
-                       secret_hash=hash_secret(secret), scopes=sorted({s.value for s in data.scopes}))
+                       secret_hash=hash_client_secret(secret), scopes=sorted({s.value for s in data.scopes}))
     session.add(client)
     session.flush()
     return client, secret
@@ -292,7 +295,7 @@ def create_client(session: Session, data: ClientCreate, org: Organization) -> tu
 
 def rotate_client_secret(session: Session, client: ApiClient) -> str:
     secret = new_secret()
-    client.secret_hash = hash_secret(secret)
+    client.secret_hash = hash_client_secret(secret)
     session.flush()
     return secret
 
@@ -321,10 +324,13 @@ def issue_client_token(session: Session, client_id: str, client_secret: str,
     _refuse_if_locked(accounts)
     client = session.scalar(select(ApiClient).where(ApiClient.client_id == client_id))
     stored = client.secret_hash if client else None
-    if not verify_secret(stored, client_secret) or client is None:
+    if not verify_client_secret(stored, client_secret) or client is None:
         _signin_failed(accounts, f"API client {client_id}" if client else "an unknown client_id", address)
         raise Unauthorized("invalid client credentials", code="invalid_client")
     _signin_succeeded(accounts)
+    if client_secret_outdated(stored):  # given before client secrets were SHA-256: move it now it is known
+        client.secret_hash = hash_client_secret(client_secret)
+        session.flush()
     if client.revoked_at is not None:
         raise Unauthorized("client revoked", code="invalid_client")
     token, ttl = issue_token(

@@ -158,6 +158,32 @@ def test_token_endpoint_rejects_bad_credentials(platform, client, form, code):
     assert resp.json()["error"]["code"] == code
 
 
+def test_client_secrets_are_stored_as_sha256_and_older_argon2_ones_move_to_it(platform, client):
+    """A client secret is 256 random bits: stored as its SHA-256, not argon2 (no guessing to slow down,
+    and ~0.2 s of CPU per token request saved). Secrets hashed with argon2 before still work, once, and
+    are stored as SHA-256 from then on; a wrong secret changes nothing."""
+    import hashlib
+
+    from govshare.core.security import hash_secret
+    from govshare.orgs.models import ApiClient
+    org = platform.org()
+    api_client = platform.api_client(org, ["data:read"])
+    secret = api_client["client_secret"]
+    form = {"grant_type": "client_credentials", "client_id": api_client["client_id"]}
+    with session_scope() as session:
+        row = session.get(ApiClient, api_client["id"])
+        assert row.secret_hash == "sha256$" + hashlib.sha256(secret.encode()).hexdigest()
+        row.secret_hash = hash_secret(secret)  # as an earlier version stored it
+    assert client.post("/oauth/token", data={**form, "client_secret": secret + "x"}).status_code == 401
+    with session_scope() as session:
+        assert session.get(ApiClient, api_client["id"]).secret_hash.startswith("$argon2id$")
+    assert client.post("/oauth/token", data={**form, "client_secret": secret}).status_code == 200
+    with session_scope() as session:
+        assert session.get(ApiClient, api_client["id"]).secret_hash.startswith("sha256$")
+    for presented, status in ((secret, 200), (secret[:-1], 401), ("", 422), ("sha256$" + secret, 401)):
+        assert client.post("/oauth/token", data={**form, "client_secret": presented}).status_code == status
+
+
 def test_client_secret_is_hashed_and_rotation_invalidates_old_secret(platform, client):
     org = platform.org()
     admin = platform.user(org, ["org_admin"])
