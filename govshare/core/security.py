@@ -77,9 +77,11 @@ def hash_client_secret(secret: str) -> str:
 
 def verify_client_secret(stored_hash: str | None, secret: str) -> bool:
     """SHA-256 hashes, and the argon2 ones clients were given before (`client_secret_outdated`)."""
-    if stored_hash is not None and client_secret_outdated(stored_hash):
+    if stored_hash is None:
+        return False
+    if client_secret_outdated(stored_hash):
         return verify_secret(stored_hash, secret)
-    return stored_hash is not None and secrets.compare_digest(stored_hash, hash_client_secret(secret))
+    return secrets.compare_digest(stored_hash, hash_client_secret(secret))
 
 
 def client_secret_outdated(stored_hash: str) -> bool:
