@@ -23,7 +23,9 @@ requests/s (default 2,000: the goal) then gives each route's latency at that loa
 Before measuring it checks that a governed answer is masked; afterwards that the ledger holds exactly
 one call leaf (the call's audit record) per governed request sent.
 
-`--baseline-ref` serves the governed route from an older commit too, on the same database. Commits
+`--baseline-ref` serves the governed route from an older commit too, from its own copy of the
+database (the same world, copied after setup: two versions on one database would contend for its write
+lock and WAL checkpoints, which no deployment does; `--one-database` is that older setup). Commits
 before revision 0007 write their audit records to `exchange_calls`, which the current schema no longer
 has: the bench creates that table (as those commits define it) for them. The ledger's cost is
 1 - governed here / governed there, per round from the two adjacent slices; the median of the rounds is
@@ -170,11 +172,52 @@ def _baseline_audit_table() -> None:
     calls.create(get_engine(), checkfirst=True)
 
 
-def cleanup(env: dict) -> None:
-    """Remove the bench's data dir (a 1M-row SQLite database is ~270 MB)."""
+def baseline_database(env: dict) -> dict:
+    """A copy of the bench's database for the baseline server (the same world: rows, grant, token,
+    keys), and the baseline's environment pointing at it.
+
+    Two platforms never share one database. On one SQLite file (or one PostgreSQL database) each
+    server's audit writers would queue behind the other's for the write lock, its readers would hold
+    back the other's WAL checkpoints, and the cost measured would include contention between two
+    versions that no deployment has. Call it after the world is set up and before either server starts.
+    """
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from govshare.core.database import dispose_engines
+    _baseline_audit_table()
+    dispose_engines()  # no connection may be open on the source while it is copied
+    url = env.get("GOVSHARE_DATABASE_URL")
+    if url:  # PostgreSQL: a database created from the bench's as its template
+        source = make_url(url)
+        copy = source.set(database=f"{source.database}_baseline")
+        admin = create_engine(source.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{copy.database}"'))
+            conn.execute(text(f'CREATE DATABASE "{copy.database}" TEMPLATE "{source.database}"'))
+        admin.dispose()
+        return {**env, "GOVSHARE_DATABASE_URL": copy.render_as_string(hide_password=False)}
+    copy_dir = env["GOVSHARE_DATA_DIR"] + "-baseline"
+    shutil.copytree(env["GOVSHARE_DATA_DIR"], copy_dir)  # database, keys, uploads
+    return {**env, "GOVSHARE_DATA_DIR": copy_dir}
+
+
+def cleanup(*envs: dict) -> None:
+    """Remove the bench's data dirs (a 1M-row SQLite database is ~270 MB) and the baseline's copy of a
+    PostgreSQL database."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
     from govshare.core.database import dispose_engines
     dispose_engines()
-    shutil.rmtree(env["GOVSHARE_DATA_DIR"], ignore_errors=True)
+    for env in envs:
+        shutil.rmtree(env["GOVSHARE_DATA_DIR"], ignore_errors=True)
+        url = env.get("GOVSHARE_DATABASE_URL")
+        if url and make_url(url).database.endswith("_baseline"):
+            admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}"'))
+            admin.dispose()
 
 
 def persons_csv(rows: int) -> Path:
@@ -253,12 +296,20 @@ def setup_world(csv_path: Path, methods: list[str], share_methods: list[str]) ->
                  load_seconds=load_seconds)
 
 
-def _scalar(sql: str, **params):
-    from sqlalchemy import text
+def _scalar(sql: str, env: dict | None = None):
+    """One value from the bench's database, or from the one `env` names (the baseline's copy)."""
+    from sqlalchemy import create_engine, text
 
     from govshare.core.database import get_engine
-    with get_engine().connect() as conn:
-        return conn.execute(text(sql), params).scalar()
+    if env is None:
+        with get_engine().connect() as conn:
+            return conn.execute(text(sql)).scalar()
+    engine = create_engine(env.get("GOVSHARE_DATABASE_URL") or f"sqlite:///{env['GOVSHARE_DATA_DIR']}/govshare.db")
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text(sql)).scalar()
+    finally:
+        engine.dispose()
 
 
 def _keys(table: str) -> list[bytes]:
@@ -297,7 +348,10 @@ def main() -> None:
                         help="diagnostic: leave the ledger integrator out of the server (per-call cost only)")
     parser.add_argument("--baseline-ref", default=None,
                         help="also serve the governed route from this commit (a git worktree), e.g. the last "
-                             "commit before the ledger, on the same database, as route 'baseline'")
+                             "commit before the ledger, on its own copy of the database, as route 'baseline'")
+    parser.add_argument("--one-database", action="store_true",
+                        help="diagnostic: the baseline serves the same database as this checkout (the two "
+                             "versions' writers and checkpoints then contend, as in runs before 2026-12-04)")
     args = parser.parse_args()
 
     code = code_state()
@@ -331,15 +385,19 @@ def main() -> None:
 
     import orjson
     from contextlib import ExitStack
+    base_env = None
+    if args.baseline_ref:
+        base_env = env if args.one_database else baseline_database(env)
+        if args.one_database:
+            _baseline_audit_table()
     with ExitStack() as stack:
         # The ledger's integrator runs in the server (under its lease), as in production.
         server = stack.enter_context(uvicorn("governed_lookup:bench_app", {**env, "GOVSHARE_INTEGRATOR": "0" if args.no_integrator else "1"},
                                              workers=args.workers))
         servers.update(governed=server, bare=server)
         if args.baseline_ref:
-            _baseline_audit_table()
             servers["baseline"] = servers["baseline_bare"] = stack.enter_context(uvicorn(
-                "governed_lookup:bench_app", env, workers=args.workers, root=baseline_tree(args.baseline_ref)))
+                "governed_lookup:bench_app", base_env, workers=args.workers, root=baseline_tree(args.baseline_ref)))
         spread = {route: (servers[route].workers() if args.workers > 1 else None) for route in routes}
         # Correctness first: a governed answer is masked, the bare one is the same row in clear.
         key = keys[0]
@@ -391,8 +449,9 @@ def main() -> None:
     audit_ok = _scalar("SELECT count(*) FROM ledger_entries WHERE method = 'lookup' AND outcome = 'ok'")
     audit_rows = leaves
     if args.baseline_ref:  # the baseline's own audit table
-        audit_rows += _scalar("SELECT count(*) FROM exchange_calls WHERE method = 'lookup'")
-        audit_ok += _scalar("SELECT count(*) FROM exchange_calls WHERE method = 'lookup' AND outcome = 'ok'")
+        audit_rows += _scalar("SELECT count(*) FROM exchange_calls WHERE method = 'lookup'", base_env)
+        audit_ok += _scalar("SELECT count(*) FROM exchange_calls WHERE method = 'lookup' AND outcome = 'ok'",
+                            base_env)
     rows = []
     for route, phases in results.items():
         lat = [x for p in phases for x in p.latencies_ms]
@@ -465,7 +524,8 @@ def main() -> None:
     report(f"governed_lookup_{store}", rows, {
         "entry_rows": world.rows, "workers": args.workers, "connections": args.connections,
         "seconds_per_route": args.seconds, "ratio_governed_to_bare": ratio, "checks": checks,
-        "baseline_ref": args.baseline_ref, "ledger_cost": ledger_cost, "ledger_cost_pooled": ledger_cost_pooled,
+        "baseline_ref": args.baseline_ref, "baseline_database": (
+            ("shared" if args.one_database else "own copy") if args.baseline_ref else None), "ledger_cost": ledger_cost, "ledger_cost_pooled": ledger_cost_pooled,
         "ledger_cost_rounds": round_costs, "ledger_cost_cpu": ledger_cost_cpu,
         "ledger_cost_cpu_median": ledger_cost_cpu_median, "ledger_cost_cpu_rounds": round_costs_cpu,
         "ledger_cost_interval": ledger_cost_ci, "ledger_cost_cpu_interval": ledger_cost_cpu_ci,
@@ -481,7 +541,7 @@ def main() -> None:
     if args.keep_data:
         print(f"data dir kept: {env['GOVSHARE_DATA_DIR']}")
     else:
-        cleanup(env)
+        cleanup(env, *([base_env] if base_env and base_env is not env else []))
     if errors or audit_rows != audit_expected or leaves != sent["governed"]:
         raise SystemExit("invalid run: errors or missing audit records or ledger leaves")
 

@@ -6,9 +6,10 @@
 shared machine whose neighbours take a varying share of the CPU, two slices a few seconds apart see
 different machines, and one run's median of paired rounds moves several points (its 95% interval is
 ±5-6 points on the machine this was written on). Here the governed route of this checkout and of the
-baseline commit (the last one before the ledger) serve the same database at the same time, each with
-its 2 workers and its own closed loop of `--connections` connections, started together: both see the
-same neighbours over the same seconds.
+baseline commit (the last one before the ledger) serve at the same time, each with its 2 workers and
+its own closed loop of `--connections` connections, started together: both see the same neighbours
+over the same seconds. Each serves its own copy of the same database (`--one-database`: both on one,
+as before 2026-12-04; their writers then queue for one write lock, which no deployment does).
 
 The cost is read off CPU per request (server processes, all threads, from /proc): for a CPU-bound
 server, throughput is capacity / CPU per request, so 1 - baseline CPU/req ÷ governed CPU/req is the
@@ -50,8 +51,10 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32, help="per server")
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--integrator", choices=("here", "baseline", "both"), default="both",
-                        help="which server runs the ledger integrator (both: they compete for its lease, and the "
-                             "holder pays for it; in an A/B of two current commits give it to one side)")
+                        help="which server runs the ledger integrator (with --one-database and both: they compete "
+                             "for its lease, and the holder pays for it)")
+    parser.add_argument("--one-database", action="store_true",
+                        help="diagnostic: both servers on one database (their writers contend)")
     args = parser.parse_args()
 
     code = code_state()
@@ -59,9 +62,11 @@ def main() -> None:
     world = gl.setup_world(gl.persons_csv(100_000), ["lookup", "verify"], ["api"])
     make = gl.governed_requests(world)
 
-    gl._baseline_audit_table()
+    if args.one_database:
+        gl._baseline_audit_table()
+    base_db = env if args.one_database else gl.baseline_database(env)
     runs = {"here": ("1", "0"), "baseline": ("0", "1"), "both": ("1", "1")}[args.integrator]
-    here_env, base_env = ({**env, "GOVSHARE_INTEGRATOR": flag} for flag in runs)
+    here_env, base_env = ({**e, "GOVSHARE_INTEGRATOR": flag} for e, flag in zip((env, base_db), runs))
     names = ("here", args.baseline_ref)
     rounds = []
     threads: list[dict[str, dict[str, float]]] = [{}, {}]  # per server: thread name → summed counters
@@ -104,7 +109,8 @@ def main() -> None:
     per_thread = _per_thread(threads, requests, names)
     print_threads(per_thread, names)
     report(f"side_by_side_{store}", rows, {
-        "baseline_ref": args.baseline_ref, "integrator": args.integrator, "seconds_per_round": args.seconds, "connections_per_server":
+        "baseline_ref": args.baseline_ref, "baseline_database": "shared" if args.one_database else "own copy",
+        "integrator": args.integrator, "seconds_per_round": args.seconds, "connections_per_server":
         args.connections, "audit_flush_ms": float(env["GOVSHARE_AUDIT_FLUSH_MS"]), "rounds": rounds,
         "ledger_cost_cpu_median": median, "ledger_cost_cpu_interval": interval, "ledger_cost_cpu_pooled": pooled,
         "ledger_cost_rps_median": statistics.median(r["cost_rps"] for r in rounds), "goal": GOAL,
@@ -114,7 +120,7 @@ def main() -> None:
           f"{statistics.quantiles(costs, n=4)[0]:.1%} / {statistics.quantiles(costs, n=4)[2]:.1%}); pooled "
           f"{pooled:.1%}; throughput ratio's cost {statistics.median(r['cost_rps'] for r in rounds):.1%}; "
           f"goal <= 10%: {verdict}")
-    gl.cleanup(env)
+    gl.cleanup(env, *([] if args.one_database else [base_db]))
 
 
 def _per_thread(threads: list[dict], requests: list[int], names: tuple[str, str]) -> list[dict]:
