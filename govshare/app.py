@@ -13,6 +13,7 @@ from govshare import __version__
 from govshare.catalog.endpoints import router as catalog_router
 from govshare.core.config import get_settings
 from govshare.core.errors import install_error_handlers
+from govshare.core.inflight import InFlightMiddleware
 from govshare.core.logs import install_redaction
 from govshare.core.routing import index_routes
 from govshare.exchange.endpoints import router as exchange_router
@@ -72,6 +73,7 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(InFlightMiddleware)  # the audit writer's group commit asks it (core.inflight)
     app.include_router(exchange_router)  # first: routes are matched in order, and these are the hot path
     app.include_router(oauth_router)
     app.include_router(orgs_router)

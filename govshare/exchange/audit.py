@@ -27,6 +27,7 @@ from concurrent.futures import Future
 
 from sqlalchemy.engine import Engine
 
+from govshare.core import inflight
 from govshare.core.config import get_settings
 from govshare.core.database import get_engine, sqlite_begin_immediate, wal_limit_bytes
 from govshare.core.threads import start_daemon
@@ -51,8 +52,9 @@ class AuditWriter:
     separate thread checkpoints passively.
     """
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, window_ms: float | None = None):
         self.engine = engine
+        self.window = (window_ms if window_ms is not None else get_settings().audit_flush_ms) / 1000
         self.sqlite = engine.dialect.name == "sqlite"
         # (events, one receipt (True) or a list of them (False), future)
         self._queue: queue.SimpleQueue[tuple[tuple, bool, Future | asyncio.Future]] = queue.SimpleQueue()
@@ -77,21 +79,20 @@ class AuditWriter:
         return future
 
     def _run(self) -> None:
-        window = get_settings().audit_flush_ms / 1000
+        window = self.window
         last = 0.0
         while True:
             batch = [self._queue.get()]
+            self._drain(batch)
             # Group commit window: at most one commit per window, so that under load batches grow
-            # instead of commits (and, on SQLite, write-lock hand-overs between processes) multiplying.
+            # instead of commits (and, on SQLite, write-lock hand-overs between processes) multiplying;
+            # but only while other requests are in progress, whose records may join the batch. A client
+            # alone, one request at a time, is answered at once rather than once per window.
             wait = last + window - time.monotonic()
-            if wait > 0:
+            if wait > 0 and inflight.requests.count > len(batch):
                 time.sleep(wait)
+                self._drain(batch)
             last = time.monotonic()
-            while len(batch) < MAX_BATCH:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
             futures = [item[2] for item in batch]
             try:
                 receipts = self._write(batch)
@@ -101,6 +102,13 @@ class AuditWriter:
                 _settle(futures, None, exc)
                 continue
             _settle(futures, receipts, None)
+
+    def _drain(self, batch: list) -> None:
+        while len(batch) < MAX_BATCH:
+            try:
+                batch.append(self._queue.get_nowait())
+            except queue.Empty:
+                return
 
     def _connection(self):
         if self._conn is None:

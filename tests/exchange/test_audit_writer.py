@@ -13,6 +13,7 @@ import time
 import pytest
 from sqlalchemy import text
 
+from govshare.core import inflight
 from govshare.core.config import get_settings
 from govshare.core.database import get_engine
 from govshare.exchange import audit
@@ -104,3 +105,51 @@ def test_a_failed_write_fails_its_callers_and_loses_nothing_after(clean_db):
     with engine.connect() as conn:
         kinds = conn.execute(text("SELECT kind FROM ledger_entries WHERE kind IN ('test.failed', 'test.after')")).all()
     assert [k for (k,) in kinds] == ["test.after"]
+
+
+# ---- the group-commit window -------------------------------------------------------------------------
+
+@pytest.fixture()
+def slow_window_writer(clean_db):
+    """A writer of its own whose group-commit window is a minute: a record that waited for it would
+    time out below."""
+    writer = audit.AuditWriter(get_engine(), window_ms=60_000)
+    writer.submit(sequencer.make_event("test.warm", entry_id="w")).result(10)  # a commit: the window starts
+    return writer
+
+
+def test_a_record_alone_does_not_wait_for_the_window(slow_window_writer):
+    """With no other request in progress nothing can join the batch: a client sending one request at a
+    time is answered at once, not once per window."""
+    assert inflight.requests.count == 0
+    for n in range(3):
+        receipt = slow_window_writer.submit(sequencer.make_event("test.alone", entry_id="a", n=n)).result(10)
+        assert receipt.batch_size == 1
+
+
+def test_records_wait_for_the_window_while_other_requests_are_in_progress(clean_db):
+    """While other requests are in progress their records may come: the writer holds the commit open
+    for the window and the records of one window share a commit and a receipt signature."""
+    writer = audit.AuditWriter(get_engine(), window_ms=1500)
+    writer.submit(sequencer.make_event("test.warm", entry_id="w")).result(10)
+    for _ in range(3):
+        inflight.requests.enter()
+    try:
+        futures = [writer.submit(sequencer.make_event("test.together", entry_id="t", n=n)) for n in range(2)]
+        receipts = [f.result(10) for f in futures]
+    finally:
+        for _ in range(3):
+            inflight.requests.leave()
+    assert receipts[0].batch is receipts[1].batch and receipts[0].batch_size == 2
+    assert receipts[1].seq == receipts[0].seq + 1
+
+
+def test_requests_in_progress_are_counted_and_released_whatever_the_answer(client):
+    """The count the writer asks goes back to where it was after answers of every kind: a leaked count
+    would hold every commit open for the window again."""
+    before = inflight.requests.count
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/api/v1/no-such-route").status_code == 404
+    assert client.get("/api/v1/data/nothing/records?id_number=1").status_code == 401
+    assert client.post("/api/v1/data/nothing/verify", content=b"{not json").status_code in (401, 422)
+    assert inflight.requests.count == before
