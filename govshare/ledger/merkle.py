@@ -76,13 +76,19 @@ def _subproof(m: int, hashes: Sequence[bytes], complete: bool) -> list[bytes]:
 
 def verify_inclusion(leaf: bytes, index: int, tree_size: int, proof: Sequence[bytes], expected_root: bytes) -> bool:
     """RFC 9162 §2.1.3.2, for the leaf hash `leaf`."""
+    return root_from_inclusion(leaf, index, tree_size, proof) == expected_root
+
+
+def root_from_inclusion(leaf: bytes, index: int, tree_size: int, proof: Sequence[bytes]) -> bytes | None:
+    """The root that the inclusion proof leads to from the leaf hash `leaf` at `index` (RFC 9162
+    §2.1.3.2's computation), or None when the proof cannot be one for that index and size."""
     if not 0 <= index < tree_size:
-        return False
+        return None
     sha256 = hashlib.sha256  # inlined node_hash: this loop is what every verifier runs
     fn, sn, r = index, tree_size - 1, leaf
     for p in proof:
         if sn == 0:
-            return False
+            return None
         if fn & 1 or fn == sn:
             r = sha256(b"\x01" + p + r).digest()
             while not fn & 1 and fn != 0:
@@ -92,7 +98,7 @@ def verify_inclusion(leaf: bytes, index: int, tree_size: int, proof: Sequence[by
             r = sha256(b"\x01" + r + p).digest()
         fn >>= 1
         sn >>= 1
-    return sn == 0 and r == expected_root
+    return r if sn == 0 else None
 
 
 def verify_consistency(old_size: int, new_size: int, proof: Sequence[bytes], old_root: bytes,
@@ -112,7 +118,7 @@ def verify_consistency(old_size: int, new_size: int, proof: Sequence[bytes], old
     fr = sr = path[0]
     for c in path[1:]:
         if sn == 0:
-            return False
+            return None
         if fn & 1 or fn == sn:
             fr, sr = node_hash(c, fr), node_hash(c, sr)
             while not fn & 1 and fn != 0:

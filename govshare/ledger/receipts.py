@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 
 from govshare.core.database import driver_rows, get_engine, utcnow
 from govshare.ledger import merkle, tree
-from govshare.ledger.note import Checkpoint, NoteError, open_note
+from govshare.ledger.note import SIGNATURE_PREFIX, Checkpoint, NoteError, open_note
 from govshare.ledger.sequencer import HEADER_VERSION, RECEIPT_HEADER, RECEIPT_TAG
 
 
@@ -36,6 +36,8 @@ def parse_receipt(text: str) -> dict:
         text = text.split(":", 1)[1].strip()
     if text.startswith(f"{HEADER_VERSION}."):
         return _from_header(text)
+    if text.startswith("2."):  # the header form before version 3, which carried the whole promise
+        return _from_header_v2(text)
     if not text.startswith("{"):
         try:
             text = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
@@ -55,10 +57,49 @@ _SALT = re.compile(r"[0-9a-f]*")
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
 
 
+_DEADLINE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+_NAME = re.compile(r"[^\s+]+")
+_NUMBER = re.compile(r"[0-9]{1,19}")
+_SIGNATURE_CHARS = 91  # key id (4 bytes) and Ed25519 signature (64) in unpadded base64url
+
+
 def _from_header(text: str) -> dict:
+    """Version 3: the promise is written back out from the header's fields and the batch root, which
+    the leaf hash and the proof lead to (a wrong leaf or proof gives a root the key never signed)."""
+    parts = text.split(".", 9)
+    if len(parts) != 10:
+        raise ReceiptError("not a receipt: the header form has ten parts separated by dots")
+    _, seq, leaf, proof, salt, first, size, deadline, signature, signer = parts
+    names = signer.split(" ")
+    try:
+        if (not all(_NUMBER.fullmatch(n) for n in (seq, first, size)) or len(leaf) != _HASH_CHARS
+                or len(proof) % _HASH_CHARS or not _SALT.fullmatch(salt) or not _DEADLINE.fullmatch(deadline)
+                or len(signature) != _SIGNATURE_CHARS or len(names) > 2 or not all(_NAME.fullmatch(n) for n in names)
+                or not all(_B64URL.fullmatch(p) for p in (leaf, proof, signature))):
+            raise ValueError
+        nodes = [_std_b64(proof[i:i + _HASH_CHARS]) for i in range(0, len(proof), _HASH_CHARS)]
+        leaf_b64 = _std_b64(leaf)
+        root = merkle.root_from_inclusion(base64.b64decode(leaf_b64), int(seq) - int(first), int(size),
+                                          [base64.b64decode(n) for n in nodes])
+        signature = _std_b64(signature)
+    except (binascii.Error, ValueError):
+        raise ReceiptError("not a receipt: malformed header form") from None
+    if root is None:
+        raise ReceiptError(f"leaf {seq} is not in the signed batch {first}..{int(first) + int(size) - 1}")
+    origin, name = names[0], names[-1]
+    note = (f"{RECEIPT_TAG}\n{origin}\n{int(first)}\n{int(size)}\n{base64.b64encode(root).decode()}\n"
+            f"{deadline}\n\n{SIGNATURE_PREFIX}{name} {signature}\n")
+    body = {"v": 1, "seq": int(seq), "leaf_hash": leaf_b64, "batch": {"first": int(first), "size": int(size),
+                                                                      "proof": nodes}, "promise": note}
+    if salt:
+        body["salt"] = salt
+    return body
+
+
+def _from_header_v2(text: str) -> dict:
     parts = text.split(".")
     if len(parts) != 6:
-        raise ReceiptError("not a receipt: the header form has six parts separated by dots")
+        raise ReceiptError("not a receipt: the version 2 header form has six parts separated by dots")
     _, seq, leaf, proof, salt, promise = parts
     try:
         if (not seq.isdigit() or len(leaf) != _HASH_CHARS or len(proof) % _HASH_CHARS or not _SALT.fullmatch(salt)
@@ -106,6 +147,10 @@ def verify_receipt(text: str, verifier_keys: list[str]) -> CheckedReceipt:
         except NoteError:
             continue
     if text_of_note is None:
+        if text.strip().removeprefix(f"{RECEIPT_HEADER}:").strip().startswith(f"{HEADER_VERSION}."):
+            # The header form's promise is written back out with the root its leaf and proof lead to.
+            raise ReceiptError("the promise is not signed by any of the ledger's keys, or the leaf hash and "
+                               "proof are not those of the signed batch")
         raise ReceiptError("the promise is not signed by any of the ledger's keys")
     lines = text_of_note.split("\n")
     if len(lines) != 7 or lines[0] != RECEIPT_TAG:

@@ -28,6 +28,7 @@ from govshare.core.config import get_settings
 from govshare.core.database import utcnow
 from govshare.ledger import keys, merkle
 from govshare.ledger.canonical import canonical, canonical_flat
+from govshare.ledger.note import SIGNATURE_PREFIX
 
 RECEIPT_HEADER = "GovShare-Receipt"
 RECEIPT_TAG = "govshare-receipt/v1"
@@ -185,20 +186,20 @@ class Batch:
     """What the receipts of one sequenced batch share: its numbers, its tree's levels and the signed
     promise (and, once a receipt is rendered, their header forms, encoded once for the whole batch)."""
 
-    __slots__ = ("first", "size", "promise", "tree", "_header_tree", "_header_promise")
+    __slots__ = ("first", "size", "promise", "tree", "_header_tree", "_header_tail")
 
     def __init__(self, first: int, size: int, promise: str, tree: list[list[bytes]]):
         self.first, self.size, self.promise, self.tree = first, size, promise, tree
         self._header_tree: list[list[str]] | None = None
-        self._header_promise = ""
+        self._header_tail = ""
 
     def header_parts(self) -> tuple[list[list[str]], str]:
         """Every node of the batch's tree in unpadded base64url (43 characters), level by level, and the
-        promise in base64url: what every receipt of the batch repeats, encoded once."""
+        header's version and last parts: what every receipt of the batch repeats, encoded once."""
         if self._header_tree is None:
             self._header_tree = [[_b64url(node) for node in level] for level in self.tree]
-            self._header_promise = _b64url(self.promise.encode())
-        return self._header_tree, self._header_promise
+            self._header_tail = _promise_parts(self.promise)
+        return self._header_tree, self._header_tail
 
 
 class Receipt:
@@ -237,21 +238,37 @@ class Receipt:
         return body
 
     def header(self) -> str:
-        """The compact form sent in `GovShare-Receipt`, the same content as `to_json()` (the batch's
-        numbers are read from the signed promise):
+        """The compact form sent in `GovShare-Receipt`, the same content as `to_json()`:
 
-            2.<seq>.<leaf hash>.<batch proof>.<salt>.<promise>
+            3.<seq>.<leaf hash>.<batch proof>.<salt>.<first>.<size>.<deadline>.<signature>.<origin>[ <key name>]
 
         hashes in unpadded base64url, 43 characters each, the proof's nodes one after the other; the
-        salt in hex (empty when none); the promise (the signed note) in base64url. Every exchange answer
-        carries one, so it is joined from the parts its batch encoded once (`Batch.header_parts`)."""
-        nodes, promise = self.batch.header_parts()
+        salt in hex (empty when none); the batch's first number and size, the deadline as the promise
+        writes it, and the signature line's bytes (key id and Ed25519 signature) in base64url; last the
+        origin, and the key's name when it is not the origin. The promise itself is not repeated: its
+        lines are these fields and the batch root, which the leaf hash and the proof lead to
+        (`receipts.parse_receipt` writes it back out): ~175 characters fewer than a header carrying the
+        note (version 2, still read), a third of a typical one. Every exchange answer carries one, so it is joined
+        from the parts its batch encoded once (`Batch.header_parts`)."""
+        nodes, (version, tail) = self.batch.header_parts()
         index = self.seq - self.batch.first
         proof = "".join(merkle.path_from_levels(nodes, index))  # the same path, over the encoded nodes
-        return f"{HEADER_VERSION}.{self.seq}.{nodes[0][index]}.{proof}.{self.salt or ''}.{promise}"
+        return f"{version}.{self.seq}.{nodes[0][index]}.{proof}.{self.salt or ''}.{tail}"
 
 
-HEADER_VERSION = "2"
+HEADER_VERSION = "3"
+
+
+def _promise_parts(promise: str) -> tuple[str, str]:
+    """The header's version and its parts after the salt for a batch's signed promise:
+    `<first>.<size>.<deadline>.<signature>.<origin>[ <key name>]`; or, when the origin or the key's
+    name is not ASCII (a header value is Latin-1 bytes), version 2's whole promise in base64url."""
+    lines = promise.split("\n")  # tag, origin, first, size, root, deadline, "", signature line, ""
+    name, signature = lines[7].removeprefix(SIGNATURE_PREFIX).split(" ")
+    if not (lines[1].isascii() and name.isascii()):
+        return "2", _b64url(promise.encode())
+    origin = lines[1] if name == lines[1] else f"{lines[1]} {name}"
+    return HEADER_VERSION, f"{lines[2]}.{lines[3]}.{lines[5]}.{_b64url(base64.b64decode(signature))}.{origin}"
 
 
 def _b64url(raw: bytes) -> str:
