@@ -151,8 +151,9 @@ def baseline_tree(ref: str) -> Path:
     return tree
 
 
-def _baseline_audit_table() -> None:
-    """`exchange_calls` as the commits before revision 0007 define it (their audit records), if missing."""
+def _baseline_audit_table(engine=None) -> None:
+    """`exchange_calls` as the commits before revision 0007 define it (their audit records), if missing,
+    in the bench's database or the one `engine` reaches."""
     from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, Text
 
     from govshare.core.database import get_engine
@@ -169,7 +170,7 @@ def _baseline_audit_table() -> None:
         Index("ix_exchange_calls_consumer_at", "consumer_org_id", "at"),
         Index("ix_exchange_calls_provider_at", "provider_org_id", "at"),
         Index("ix_exchange_calls_subject", "subject_hash"))
-    calls.create(get_engine(), checkfirst=True)
+    calls.create(engine or get_engine(), checkfirst=True)
 
 
 def baseline_database(env: dict) -> dict:
@@ -185,7 +186,6 @@ def baseline_database(env: dict) -> dict:
     from sqlalchemy.engine import make_url
 
     from govshare.core.database import dispose_engines
-    _baseline_audit_table()
     dispose_engines()  # no connection may be open on the source while it is copied
     url = env.get("GOVSHARE_DATABASE_URL")
     if url:  # PostgreSQL: a database created from the bench's as its template
@@ -196,10 +196,21 @@ def baseline_database(env: dict) -> dict:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{copy.database}"'))
             conn.execute(text(f'CREATE DATABASE "{copy.database}" TEMPLATE "{source.database}"'))
         admin.dispose()
-        return {**env, "GOVSHARE_DATABASE_URL": copy.render_as_string(hide_password=False)}
-    copy_dir = env["GOVSHARE_DATA_DIR"] + "-baseline"
-    shutil.copytree(env["GOVSHARE_DATA_DIR"], copy_dir)  # database, keys, uploads
-    return {**env, "GOVSHARE_DATA_DIR": copy_dir}
+        base_env = {**env, "GOVSHARE_DATABASE_URL": copy.render_as_string(hide_password=False)}
+    else:
+        copy_dir = env["GOVSHARE_DATA_DIR"] + "-baseline"
+        shutil.copytree(env["GOVSHARE_DATA_DIR"], copy_dir)  # database, keys, uploads
+        base_env = {**env, "GOVSHARE_DATA_DIR": copy_dir}
+    engine = create_engine(_url_of(base_env))
+    try:
+        _baseline_audit_table(engine)  # in the copy only: the bench's own database keeps the current schema
+    finally:
+        engine.dispose()
+    return base_env
+
+
+def _url_of(env: dict) -> str:
+    return env.get("GOVSHARE_DATABASE_URL") or f"sqlite:///{env['GOVSHARE_DATA_DIR']}/govshare.db"
 
 
 def cleanup(*envs: dict) -> None:
@@ -304,7 +315,7 @@ def _scalar(sql: str, env: dict | None = None):
     if env is None:
         with get_engine().connect() as conn:
             return conn.execute(text(sql)).scalar()
-    engine = create_engine(env.get("GOVSHARE_DATABASE_URL") or f"sqlite:///{env['GOVSHARE_DATA_DIR']}/govshare.db")
+    engine = create_engine(_url_of(env))
     try:
         with engine.connect() as conn:
             return conn.execute(text(sql)).scalar()

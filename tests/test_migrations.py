@@ -133,3 +133,16 @@ def test_calls_fold_back_out_of_the_ledger_on_downgrade(clean_db):
                                           (3, None, None)]
     assert cursor == [("ledger", 2)]
     _reset_schema()
+
+
+def test_a_database_left_at_an_older_revision_is_dropped_whole(clean_db):
+    """`drop_everything` also drops `exchange_calls`, the audit table of revisions before 0007 (which
+    the cost benchmarks recreate for older commits): left behind, it stopped the next migration from
+    creating it, and every later reset on that database failed."""
+    with get_engine().begin() as conn:
+        drop_everything(conn)
+    _upgrade("0006")
+    assert "exchange_calls" in sa_inspect(get_engine()).get_table_names()
+    _reset_schema()
+    assert "exchange_calls" not in sa_inspect(get_engine()).get_table_names()
+    assert current_revision() == _revisions()[-1]
