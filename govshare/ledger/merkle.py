@@ -118,7 +118,7 @@ def verify_consistency(old_size: int, new_size: int, proof: Sequence[bytes], old
     fr = sr = path[0]
     for c in path[1:]:
         if sn == 0:
-            return None
+            return False
         if fn & 1 or fn == sn:
             fr, sr = node_hash(c, fr), node_hash(c, sr)
             while not fn & 1 and fn != 0:

@@ -61,6 +61,8 @@ def test_consistency_proofs(vectors, leaves):
             forged = [*leaves[:old - 1], merkle.leaf_hash(b"rewritten history")]
             assert not merkle.verify_consistency(old, new, proof, merkle.root(forged), roots[new])
             assert not merkle.verify_consistency(old, new, proof[:-1], roots[old], roots[new])
+            # A proof longer than the trees allow is refused as False (a bool, as the signature says).
+            assert merkle.verify_consistency(old, new, [*proof, bytes(32)], roots[old], roots[new]) is False
 
 
 def test_larger_trees_agree_with_the_recursive_definition():
