@@ -173,9 +173,10 @@ def _baseline_audit_table(engine=None) -> None:
     calls.create(engine or get_engine(), checkfirst=True)
 
 
-def baseline_database(env: dict) -> dict:
+def baseline_database(env: dict, shared: bool = False) -> dict:
     """A copy of the bench's database for the baseline server (the same world: rows, grant, token,
-    keys), and the baseline's environment pointing at it.
+    keys), and the baseline's environment pointing at it; `shared`: the bench's own database and
+    environment (a diagnostic: the older setup).
 
     Two platforms never share one database. On one SQLite file (or one PostgreSQL database) each
     server's audit writers would queue behind the other's for the write lock, its readers would hold
@@ -186,6 +187,9 @@ def baseline_database(env: dict) -> dict:
     from sqlalchemy.engine import make_url
 
     from govshare.core.database import dispose_engines
+    if shared:
+        _baseline_audit_table()
+        return env
     dispose_engines()  # no connection may be open on the source while it is copied
     url = env.get("GOVSHARE_DATABASE_URL")
     if url:  # PostgreSQL: a database created from the bench's as its template
@@ -215,7 +219,7 @@ def _url_of(env: dict) -> str:
 
 def cleanup(*envs: dict) -> None:
     """Remove the bench's data dirs (a 1M-row SQLite database is ~270 MB) and the baseline's copy of a
-    PostgreSQL database."""
+    PostgreSQL database (the same env given twice is harmless)."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
@@ -398,9 +402,7 @@ def main() -> None:
     from contextlib import ExitStack
     base_env = None
     if args.baseline_ref:
-        base_env = env if args.one_database else baseline_database(env)
-        if args.one_database:
-            _baseline_audit_table()
+        base_env = baseline_database(env, shared=args.one_database)
     with ExitStack() as stack:
         # The ledger's integrator runs in the server (under its lease), as in production.
         server = stack.enter_context(uvicorn("governed_lookup:bench_app", {**env, "GOVSHARE_INTEGRATOR": "0" if args.no_integrator else "1"},
@@ -552,7 +554,7 @@ def main() -> None:
     if args.keep_data:
         print(f"data dir kept: {env['GOVSHARE_DATA_DIR']}")
     else:
-        cleanup(env, *([base_env] if base_env and base_env is not env else []))
+        cleanup(env, *([base_env] if base_env else []))
     if errors or audit_rows != audit_expected or leaves != sent["governed"]:
         raise SystemExit("invalid run: errors or missing audit records or ledger leaves")
 

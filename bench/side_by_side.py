@@ -62,9 +62,7 @@ def main() -> None:
     world = gl.setup_world(gl.persons_csv(100_000), ["lookup", "verify"], ["api"])
     make = gl.governed_requests(world)
 
-    if args.one_database:
-        gl._baseline_audit_table()
-    base_db = env if args.one_database else gl.baseline_database(env)
+    base_db = gl.baseline_database(env, shared=args.one_database)
     runs = {"here": ("1", "0"), "baseline": ("0", "1"), "both": ("1", "1")}[args.integrator]
     here_env, base_env = ({**e, "GOVSHARE_INTEGRATOR": flag} for e, flag in zip((env, base_db), runs))
     names = ("here", args.baseline_ref)
@@ -120,7 +118,7 @@ def main() -> None:
           f"{statistics.quantiles(costs, n=4)[0]:.1%} / {statistics.quantiles(costs, n=4)[2]:.1%}); pooled "
           f"{pooled:.1%}; throughput ratio's cost {statistics.median(r['cost_rps'] for r in rounds):.1%}; "
           f"goal <= 10%: {verdict}")
-    gl.cleanup(env, *([] if args.one_database else [base_db]))
+    gl.cleanup(env, base_db)
 
 
 def _per_thread(threads: list[dict], requests: list[int], names: tuple[str, str]) -> list[dict]:

@@ -31,9 +31,7 @@ class CheckedReceipt:
 def parse_receipt(text: str) -> dict:
     """A receipt as sent in the header (`sequencer.Receipt.header`; or base64url of its JSON, as sent
     before version 2) or as its JSON (`Receipt.to_json`): the JSON form either way."""
-    text = text.strip()
-    if text.startswith(f"{RECEIPT_HEADER}:"):
-        text = text.split(":", 1)[1].strip()
+    text = _value(text)
     if text.startswith(f"{HEADER_VERSION}."):
         return _from_header(text)
     if text.startswith("2."):  # the header form before version 3, which carried the whole promise
@@ -50,6 +48,12 @@ def parse_receipt(text: str) -> dict:
     if not isinstance(body, dict) or body.get("v") != 1:
         raise ReceiptError("not a version 1 receipt")
     return body
+
+
+def _value(text: str) -> str:
+    """The receipt without surrounding space or a leading `GovShare-Receipt:` (a header line pasted whole)."""
+    text = text.strip()
+    return text.split(":", 1)[1].strip() if text.startswith(f"{RECEIPT_HEADER}:") else text
 
 
 _HASH_CHARS = 43  # a SHA-256 in unpadded base64url
@@ -147,7 +151,7 @@ def verify_receipt(text: str, verifier_keys: list[str]) -> CheckedReceipt:
         except NoteError:
             continue
     if text_of_note is None:
-        if text.strip().removeprefix(f"{RECEIPT_HEADER}:").strip().startswith(f"{HEADER_VERSION}."):
+        if _value(text).startswith(f"{HEADER_VERSION}."):
             # The header form's promise is written back out with the root its leaf and proof lead to.
             raise ReceiptError("the promise is not signed by any of the ledger's keys, or the leaf hash and "
                                "proof are not those of the signed batch")

@@ -191,9 +191,9 @@ class Batch:
     def __init__(self, first: int, size: int, promise: str, tree: list[list[bytes]]):
         self.first, self.size, self.promise, self.tree = first, size, promise, tree
         self._header_tree: list[list[str]] | None = None
-        self._header_tail = ""
+        self._header_tail = ("", "")
 
-    def header_parts(self) -> tuple[list[list[str]], str]:
+    def header_parts(self) -> tuple[list[list[str]], tuple[str, str]]:
         """Every node of the batch's tree in unpadded base64url (43 characters), level by level, and the
         header's version and last parts: what every receipt of the batch repeats, encoded once."""
         if self._header_tree is None:
@@ -248,8 +248,8 @@ class Receipt:
         origin, and the key's name when it is not the origin. The promise itself is not repeated: its
         lines are these fields and the batch root, which the leaf hash and the proof lead to
         (`receipts.parse_receipt` writes it back out): ~175 characters fewer than a header carrying the
-        note (version 2, still read), a third of a typical one. Every exchange answer carries one, so it is joined
-        from the parts its batch encoded once (`Batch.header_parts`)."""
+        note (version 2, still read), a third of a typical one. Every exchange answer carries one, so
+        it is joined from the parts its batch encoded once (`Batch.header_parts`)."""
         nodes, (version, tail) = self.batch.header_parts()
         index = self.seq - self.batch.first
         proof = "".join(merkle.path_from_levels(nodes, index))  # the same path, over the encoded nodes

@@ -223,8 +223,8 @@ def authenticate_user(session: Session, username: str, password: str, address: s
 # ---- failed sign-ins ------------------------------------------------------------------------------
 # Counted per account and per client address in fixed windows (`core.ratelimit`, shared through Redis):
 # past the limit an attempt is refused before its password is hashed, so guessing passwords also stops
-# costing the server ~0.2 s of CPU and 64 MiB a try (client secrets are SHA-256: cheap either way). Whoever knows a username can lock it for one window: the
-# price of the rule, which the standard asks for.
+# costing the server ~0.2 s of CPU and 64 MiB a try (client secrets are SHA-256: cheap either way).
+# Whoever knows a username can lock it for one window: the price of the rule, which the standard asks for.
 
 def _signin_keys(kind: str, name: str, address: str | None) -> list[tuple[str, int]]:
     """(counter key, limit) for an account of `kind` (user | client) and the address it comes from."""
