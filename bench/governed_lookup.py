@@ -66,6 +66,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fastapi import Request  # noqa: E402 - resolved by FastAPI from the bare route's annotation
 
+import writer_sections  # noqa: E402
 from _common import judge, median_interval, percentile, report  # noqa: E402
 from loadgen import Phase, code_state, comm_cpu_s, get, load, machine_cpu_s, uvicorn  # noqa: E402
 
@@ -84,6 +85,8 @@ def bench_app():
     from govshare.core.database import get_engine
 
     app = create_app()
+    if os.environ.get(writer_sections.ENV):  # side_by_side.py --writer-sections
+        writer_sections.install(os.environ[writer_sections.ENV])
     statements: dict[str, object] = {}
 
     def statement(conn, entry_id: str):

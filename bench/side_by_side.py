@@ -28,14 +28,17 @@ each background thread by its kernel name (the baseline's background threads are
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import sys
+import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import governed_lookup as gl  # noqa: E402
+import writer_sections  # noqa: E402
 from _common import judge, median_interval, report  # noqa: E402
 from loadgen import code_state, load_side_by_side, uvicorn  # noqa: E402
 from server_threads import thread_usage, usage_by_name  # noqa: E402
@@ -53,6 +56,9 @@ def main() -> None:
     parser.add_argument("--integrator", choices=("here", "baseline", "both"), default="both",
                         help="which server runs the ledger integrator (with --one-database and both: they compete "
                              "for its lease, and the holder pays for it)")
+    parser.add_argument("--writer-sections", action="store_true",
+                        help="diagnostic: time the audit writer's steps in this checkout's server "
+                             "(bench/writer_sections.py) and print them per commit")
     parser.add_argument("--one-database", action="store_true",
                         help="diagnostic: both servers on one database (their writers contend)")
     args = parser.parse_args()
@@ -65,6 +71,10 @@ def main() -> None:
     base_db = gl.baseline_database(env, shared=args.one_database)
     runs = {"here": ("1", "0"), "baseline": ("0", "1"), "both": ("1", "1")}[args.integrator]
     here_env, base_env = ({**e, "GOVSHARE_INTEGRATOR": flag} for e, flag in zip((env, base_db), runs))
+    sections_dir = None
+    if args.writer_sections:
+        sections_dir = tempfile.mkdtemp(prefix="gs-writer-sections-")
+        here_env[writer_sections.ENV] = sections_dir
     names = ("here", args.baseline_ref)
     rounds = []
     threads: list[dict[str, dict[str, float]]] = [{}, {}]  # per server: thread name → summed counters
@@ -106,13 +116,22 @@ def main() -> None:
             for k, name in enumerate(names)]
     per_thread = _per_thread(threads, requests, names)
     print_threads(per_thread, names)
+    sections = None
+    if sections_dir:
+        sections = writer_sections.summary(sections_dir)  # warm-up included
+        shutil.rmtree(sections_dir, ignore_errors=True)
+        print(f"\naudit writer here, thread CPU by step: {sections['calls_per_commit']:.2f} calls per commit over "
+              f"{sections['commits']:,} commits")
+        for step in writer_sections.SECTIONS:
+            print(f"  {step:12}  {sections['us_per_commit'][step]:7.1f} µs per commit  "
+                  f"{sections['us_per_call'][step]:6.1f} µs per call")
     report(f"side_by_side_{store}", rows, {
         "baseline_ref": args.baseline_ref, "baseline_database": "shared" if args.one_database else "own copy",
         "integrator": args.integrator, "seconds_per_round": args.seconds, "connections_per_server":
         args.connections, "audit_flush_ms": float(env["GOVSHARE_AUDIT_FLUSH_MS"]), "rounds": rounds,
         "ledger_cost_cpu_median": median, "ledger_cost_cpu_interval": interval, "ledger_cost_cpu_pooled": pooled,
         "ledger_cost_rps_median": statistics.median(r["cost_rps"] for r in rounds), "goal": GOAL,
-        "verdict": verdict, "per_thread": per_thread, "code": code, "code_changed_during_run": code_state() != code})
+        "verdict": verdict, "per_thread": per_thread, "writer_sections": sections, "code": code, "code_changed_during_run": code_state() != code})
     print(f"ledger cost from CPU per request, both servers loaded together: median of {len(costs)} rounds "
           f"{median:.1%} (95% interval {interval[0]:.1%} … {interval[1]:.1%}; quartiles "
           f"{statistics.quantiles(costs, n=4)[0]:.1%} / {statistics.quantiles(costs, n=4)[2]:.1%}); pooled "

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import time
+from datetime import datetime, timedelta, timezone
 
 import orjson
 import pytest
 
+from govshare.core.config import get_settings
 from govshare.ledger import keys, merkle, receipts, sequencer
 
 
@@ -55,6 +58,22 @@ def _version_2(receipt: sequencer.Receipt) -> str:
     head = receipt.header().split(".", 5)[:5]
     promise = base64.urlsafe_b64encode(receipt.promise.encode()).decode().rstrip("=")
     return ".".join(["2", *head[1:], promise])
+
+
+def test_the_promise_is_due_the_configured_delay_from_now_to_the_second(clean_db):
+    key = keys.signer().verifier_key
+    delay = get_settings().ledger_max_delay_seconds
+    for _ in range(3):  # the deadline's text is kept for a second: each batch still gets its own second
+        before = datetime.now(timezone.utc).replace(microsecond=0)
+        receipt = sequencer.sign_batch(5, [hashlib.sha256(b"due").digest()])[0]
+        after = datetime.now(timezone.utc)
+        include_by = receipts.verify_receipt(receipt.header(), [key]).include_by
+        assert before + timedelta(seconds=delay) <= include_by <= after + timedelta(seconds=delay)
+        time.sleep(0.6)
+    given = datetime(2026, 12, 4, 1, 2, 3, 999_999, tzinfo=timezone.utc)
+    receipt = sequencer.sign_batch(5, [hashlib.sha256(b"due").digest()], now=given)[0]
+    assert receipts.verify_receipt(receipt.header(), [key]).include_by == datetime(
+        2026, 12, 4, 1, 2, 3, tzinfo=timezone.utc) + timedelta(seconds=delay)
 
 
 def test_the_header_is_a_third_shorter_than_one_carrying_the_promise(clean_db):
