@@ -110,3 +110,29 @@ def test_an_exchange_calls_leaf_is_the_canonical_json_of_its_event():
         expected = columns_of(body)
         assert event.call == tuple(expected[c] for c in ("method", "client_id", "purpose", "row_count", "outcome",
                                                          "status_code"))
+
+
+def test_an_exchange_calls_time_is_now_in_utc_to_the_microsecond_in_every_form():
+    """The leaf's `at` (RFC 3339, UTC, microseconds), the row's time on either store and `Event.at` are
+    one instant, and it is now: the leaf's text is made from a per-second cache."""
+    import json
+    import re
+    import time as clock
+    from datetime import datetime, timedelta, timezone
+
+    from govshare.ledger.sequencer import call_event, iso
+
+    for _ in range(3):
+        before = datetime.now(timezone.utc)
+        event = call_event("lookup", client_id="c", consumer_org_id="o1", provider_org_id="o2", entry_id="e1",
+                           grant_id="g1", subject_hash=None, purpose=None, outcome="ok", status=200, rows=1,
+                           request="r" * 64, response=None)
+        after = datetime.now(timezone.utc)
+        text = json.loads(event.leaf)["at"]
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", text)
+        at = event.at
+        assert at.tzinfo is not None and iso(at) == text
+        assert before - timedelta(microseconds=1) <= at <= after
+        assert event.row(1, sqlite=False)[1] == at
+        assert event.row(1, sqlite=True)[1] == at.strftime("%Y-%m-%d %H:%M:%S.%f")
+        clock.sleep(0.6)  # the next event falls in another second at least once
