@@ -23,6 +23,8 @@ per call as in `governed_lookup.py`. Which server's connections are opened first
 
 At the end, CPU (user and system) and context switches per request by thread: the event loop and
 each background thread by its kernel name (the baseline's background threads are all `python`).
+`--writer-sections` adds this checkout's audit writer step by step, per commit and per call
+(`writer_sections.py`).
 """
 
 from __future__ import annotations
