@@ -199,7 +199,7 @@ RESTART_TRIES = 200  # every 0.5 ms: the WAL's last readers are lookups, done we
 
 def _start_checkpointer(path: str) -> None:
     """Copy the WAL back into the database every half second, without blocking readers or writers; and
-    start the WAL over once it is past its limit.
+    start the WAL over once it is past its limit. One process of the host does it (`_take_checkpoint_lease`).
 
     A passive checkpoint copies what it can but never starts the WAL over: SQLite writes from the WAL's
     beginning again only once no reader still reads from it, and under steady lookups some reader always
@@ -218,16 +218,36 @@ def _start_checkpointer(path: str) -> None:
     def run() -> None:
         conn = sqlite3.connect(path, isolation_level=None, timeout=0, check_same_thread=False)
         host_lock = _open_host_lock(path)
-        while True:
-            time.sleep(CHECKPOINT_SECONDS)
-            try:
-                conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                if os.path.getsize(wal) > wal_limit_bytes():
-                    _restart_wal(conn, host_lock)
-            except (sqlite3.Error, OSError):  # busy or locked (or no WAL yet): the next round tries again
-                pass
+        lease = os.open(f"{path}-checkpoint.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        held = False
+        try:
+            while True:
+                time.sleep(CHECKPOINT_SECONDS)
+                if not held:
+                    held = _take_checkpoint_lease(lease)
+                    if not held:
+                        continue  # another process of this host checkpoints the database
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    if os.path.getsize(wal) > wal_limit_bytes():
+                        _restart_wal(conn, host_lock)
+                except (sqlite3.Error, OSError):  # busy or locked (or no WAL yet): the next round tries again
+                    pass
+        finally:
+            os.close(lease)  # should this thread ever end, another process takes over
 
     start_daemon(run, "govshare-wal-checkpoint")
+
+
+def _take_checkpoint_lease(lease: int) -> bool:
+    """One checkpointer per database per host: each server process starts one, the first to lock
+    `<db>-checkpoint.lock` works and the others keep asking every round (the kernel releases the lock if
+    its holder dies). Two of them synced the same database file every half second for nothing."""
+    try:
+        fcntl.flock(lease, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError:
+        return False
 
 
 def _restart_wal(conn: sqlite3.Connection, host_lock: int) -> bool:

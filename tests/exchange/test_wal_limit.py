@@ -45,6 +45,10 @@ print(largest, events, flush=True)
 
 def _largest_wal(data_dir, limit_mb: int, seconds: float) -> tuple[int, int]:
     data_dir.mkdir()
+    return _largest_wal_in(data_dir, limit_mb, seconds)
+
+
+def _largest_wal_in(data_dir, limit_mb: int, seconds: float) -> tuple[int, int]:
     env = {k: v for k, v in os.environ.items() if k != "GOVSHARE_DATABASE_URL"}  # this test is SQLite's
     env.update(GOVSHARE_DATA_DIR=str(data_dir), GOVSHARE_SQLITE_WAL_MAX_MB=str(limit_mb),
                GOVSHARE_LOG_LEVEL="WARNING")
@@ -63,3 +67,39 @@ def test_the_wal_starts_over_past_its_limit_while_readers_never_stop(tmp_path):
     assert events > 2000
     # The limit plus what one checkpointer round (half a second) adds: a fraction of the control's.
     assert limited < unlimited / 2, (limited, unlimited)
+
+
+HOLDER = r"""
+import fcntl, os, sys, time
+lease = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
+fcntl.flock(lease, fcntl.LOCK_EX)
+print("held", flush=True)
+time.sleep(120)
+"""
+
+
+def test_one_process_of_the_host_checkpoints_a_database_and_another_takes_over_when_it_dies(tmp_path):
+    """Every server process starts a checkpointer; only the holder of `<db>-checkpoint.lock` works. While
+    another process holds it, this one's WAL is left to grow past the limit; once the holder is gone the
+    lock is free for the next one."""
+    data_dir = tmp_path / "held"
+    data_dir.mkdir()
+    lock_path = str(data_dir / "govshare.db-checkpoint.lock")
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, lock_path], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        largest, events = _largest_wal_in(data_dir, 1, 3)
+        assert events > 1000
+        assert largest > 3 << 20, largest  # nobody checkpointed it: the holder is not a checkpointer
+    finally:
+        holder.kill()
+        holder.wait(10)
+    from govshare.exchange.audit import _take_checkpoint_lease
+    first, second = (os.open(lock_path, os.O_RDWR) for _ in range(2))
+    try:
+        assert _take_checkpoint_lease(first)  # the dead holder's lock is gone
+        assert not _take_checkpoint_lease(second)  # one holder at a time
+        os.close(first)
+        assert _take_checkpoint_lease(second)
+    finally:
+        os.close(second)
