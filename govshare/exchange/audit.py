@@ -187,9 +187,10 @@ def _copier(cursor):
     return executemany
 
 
-def _open_host_lock(database: str) -> int:
-    """The file the host's SQLite writers queue on (`flock`), next to the database."""
-    return os.open(f"{database}-audit.lock", os.O_RDWR | os.O_CREAT, 0o600)
+def _open_host_lock(database: str, name: str = "audit") -> int:
+    """A file the host's processes `flock` for one database, next to it: `audit` (the writers' queue),
+    `checkpoint` (the one checkpointer's lease)."""
+    return os.open(f"{database}-{name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
 
 
 _checkpointers: set[str] = set()
@@ -218,7 +219,7 @@ def _start_checkpointer(path: str) -> None:
     def run() -> None:
         conn = sqlite3.connect(path, isolation_level=None, timeout=0, check_same_thread=False)
         host_lock = _open_host_lock(path)
-        lease = os.open(f"{path}-checkpoint.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        lease = _open_host_lock(path, "checkpoint")
         held = False
         try:
             while True:

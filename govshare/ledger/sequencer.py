@@ -19,7 +19,8 @@ from __future__ import annotations
 import base64
 import time
 from binascii import b2a_base64
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
+from functools import lru_cache
 
 import orjson
 from sqlalchemy import event
@@ -130,18 +131,18 @@ def call_event(method: str, *, client_id: str, consumer_org_id: str, provider_or
                  (method, client_id, purpose, rows, outcome, status))
 
 
-_second: tuple[int, str] = (-1, "")
-
-
 def _now_iso() -> str:
-    """`iso(utcnow())`, for every call's leaf: the date and time of day are formatted once a second
-    (a `datetime` and its `isoformat` cost a call several µs under load)."""
-    global _second
+    """`iso(utcnow())`, for every call's leaf, from `time.time_ns()` and the second's cached text."""
     second, micro = divmod(time.time_ns() // 1000, 1_000_000)
-    cached = _second
-    if cached[0] != second:
-        cached = _second = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
-    return f"{cached[1]}.{micro:06d}Z"
+    return f"{_utc_second(second)}.{micro:06d}Z"
+
+
+@lru_cache(maxsize=8)
+def _utc_second(second: int) -> str:
+    """A Unix second as `YYYY-MM-DDTHH:MM:SS` (UTC). Every call's leaf and every receipt batch's deadline
+    ask for the current second's: under load a `datetime` and its formatting cost several µs each time,
+    a cache hit a fraction of one."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
 
 
 def columns_of(leaf: dict) -> dict:
@@ -304,21 +305,10 @@ def b64(raw: bytes) -> str:
     return base64.b64encode(raw).decode()
 
 
-_DEADLINE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
-_deadline: tuple[int, str] = (0, "")
-
-
 def _include_by(now: datetime | None, delay: int) -> str:
-    """The promise's deadline, `delay` seconds from now to the second (UTC). Every batch asks, so the
-    text is made once a second (`datetime` arithmetic and `strftime` cost a batch ~3 µs)."""
-    global _deadline
-    if now is not None:
-        return (now + timedelta(seconds=delay)).astimezone(timezone.utc).strftime(_DEADLINE_FORMAT)
-    at = int(time.time()) + delay  # the same second as utcnow() + delay, truncated
-    cached = _deadline
-    if cached[0] != at:
-        cached = _deadline = (at, time.strftime(_DEADLINE_FORMAT, time.gmtime(at)))
-    return cached[1]
+    """The promise's deadline, `delay` seconds from `now` (default: the clock), to the second (UTC)."""
+    second = int(now.timestamp()) if now is not None else int(time.time())
+    return f"{_utc_second(second + delay)}Z"
 
 
 def sign_batch(first: int, leaf_hashes: list[bytes], now: datetime | None = None) -> list[Receipt]:
