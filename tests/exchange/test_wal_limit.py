@@ -4,9 +4,12 @@ start over)."""
 
 from __future__ import annotations
 
+import fcntl
 import os
+import sqlite3
 import subprocess
 import sys
+import threading
 
 LOAD = r"""
 import os, sys, threading, time
@@ -103,3 +106,42 @@ def test_one_process_of_the_host_checkpoints_a_database_and_another_takes_over_w
         assert _take_checkpoint_lease(second)
     finally:
         os.close(second)
+
+
+def test_the_restart_copies_the_wal_into_the_database_before_it_holds_the_writers(tmp_path):
+    """Holding the audit writers' host lock, a restart syncs and copies whatever the WAL still has over
+    the database (an fdatasync's time grows with its pages): it first copies it with passive passes, which
+    hold nobody, and takes the lock for what little came in meanwhile."""
+    from govshare.exchange.audit import _open_host_lock, _restart_wal
+
+    path = str(tmp_path / "govshare.db")
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("PRAGMA journal_mode=WAL")
+    writer.execute("PRAGMA wal_autocheckpoint=0")
+    writer.execute("CREATE TABLE t (x BLOB)")
+    for _ in range(200):
+        writer.execute("INSERT INTO t VALUES (randomblob(4000))")
+    small = os.path.getsize(path)
+    assert os.path.getsize(path + "-wal") > 200 * 4000 > small  # every page is still in the WAL only
+
+    held = _open_host_lock(path)  # another writer holds the lock (a second open file: flock excludes it)
+    fcntl.flock(held, fcntl.LOCK_EX)
+    restarted: list[bool] = []
+    checkpointer = sqlite3.connect(path, isolation_level=None, timeout=0, check_same_thread=False)
+    host_lock = _open_host_lock(path)
+    thread = threading.Thread(target=lambda: restarted.append(_restart_wal(checkpointer, host_lock, 0)))
+    thread.start()
+    try:
+        thread.join(2)
+        assert thread.is_alive() and not restarted  # waiting for the writers' lock …
+        assert os.path.getsize(path) > 200 * 4000  # … with the WAL already in the database
+    finally:
+        fcntl.flock(held, fcntl.LOCK_UN)
+        thread.join(10)
+        os.close(held)
+        os.close(host_lock)
+    assert restarted == [True]
+    writer.execute("INSERT INTO t VALUES (randomblob(10))")
+    busy, frames, copied = writer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    assert (busy, frames, copied) == (0, 1, 1)  # the next commit wrote from the WAL's beginning
+    assert writer.execute("SELECT count(*) FROM t").fetchone()[0] == 201
