@@ -7,9 +7,12 @@ hypervisor takes, and costs ~0.6 µs a read):
 
 - `transaction`: the batch's database transaction (write lock, numbering, rows, commit), i.e. the rest of
   `AuditWriter._write`;
+- `leaves`: making the exchange calls' leaves (`audit._with_leaves`, less their hashes: the salted
+  hashes and the JSON of `CallEvent.leaf`);
 - `leaf hashes`: the batch's RFC 9162 leaf hashes (for its receipts);
 - `receipts`: `sequencer.sign_batch` without its signature (the batch's tree, the promise, the receipts);
 - `signature`: the promise's Ed25519 signature;
+- `headers`: the calls' `GovShare-Receipt` headers (`Receipt.header`);
 - `settle`: waking the waiting requests.
 
 Each worker writes its sums to `<dir>/<pid>.json` every 100 commits; `summary(dir)` adds them up.
@@ -26,7 +29,8 @@ import time
 from pathlib import Path
 
 ENV = "GOVSHARE_BENCH_WRITER_SECTIONS"
-SECTIONS = ("transaction", "leaf hashes", "receipts", "signature", "settle")
+SECTIONS = ("transaction", "leaves", "leaf hashes", "receipts", "signature", "headers", "settle")
+INSIDE = ("leaf hashes", "receipts", "signature", "headers")  # the steps within `_write`
 
 
 def install(directory: str) -> None:
@@ -34,14 +38,14 @@ def install(directory: str) -> None:
     from govshare.ledger import merkle, note, sequencer
 
     clock = time.thread_time_ns
-    writing = threading.local()  # set in the writer's thread while it makes a batch's receipts
+    writing = threading.local()  # set in the writer's thread while it writes a batch
     sums = {"commits": 0, "calls": 0, **dict.fromkeys(SECTIONS, 0)}
     path = Path(directory) / f"{os.getpid()}.json"
 
     def timed(section: str, function, only_writing: bool = False):
         def wrapper(*args, **kwargs):
             if only_writing and not getattr(writing, "now", False):
-                return function(*args, **kwargs)  # e.g. the integrator signing a checkpoint
+                return function(*args, **kwargs)  # e.g. the integrator signing a checkpoint, a cached header
             start = clock()
             try:
                 return function(*args, **kwargs)
@@ -53,27 +57,38 @@ def install(directory: str) -> None:
 
     def batch_written(self, batch):
         """The whole `_write`: the transaction is what the other steps inside it leave."""
-        inside = sums["leaf hashes"] + sums["receipts"] + sums["signature"]
+        inside = sum(sums[s] for s in INSIDE)
+        writing.now = True
         start = clock()
         try:
             return write(self, batch)
         finally:
-            sums["transaction"] += clock() - start - (sums["leaf hashes"] + sums["receipts"] + sums["signature"]
-                                                      - inside)
+            writing.now = False
+            sums["transaction"] += clock() - start - (sum(sums[s] for s in INSIDE) - inside)
 
     audit.AuditWriter._write = batch_written
+    with_leaves = audit._with_leaves
+
+    def leaves_made(batch):
+        hashes = sums["leaf hashes"]
+        start = clock()
+        try:
+            return with_leaves(batch)
+        finally:
+            sums["leaves"] += clock() - start - (sums["leaf hashes"] - hashes)
+
+    audit._with_leaves = leaves_made
     merkle.leaf_hash = timed("leaf hashes", merkle.leaf_hash)
     note.Signer.sign = timed("signature", note.Signer.sign, only_writing=True)
+    sequencer.Receipt.header = timed("headers", sequencer.Receipt.header, only_writing=True)
     sign_batch = sequencer.sign_batch
 
     def receipts(first, leaf_hashes, now=None):
         signature = sums["signature"]
-        writing.now = True
         start = clock()
         try:
             return sign_batch(first, leaf_hashes, now)
         finally:
-            writing.now = False
             sums["receipts"] += clock() - start - (sums["signature"] - signature)
             sums["commits"] += 1
             sums["calls"] += len(leaf_hashes)

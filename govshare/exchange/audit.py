@@ -32,7 +32,7 @@ from govshare.core.config import get_settings
 from govshare.core.database import get_engine, sqlite_begin_immediate, wal_limit_bytes
 from govshare.core.threads import start_daemon
 from govshare.ledger import sequencer
-from govshare.ledger.sequencer import Event
+from govshare.ledger.sequencer import CallEvent, Event
 
 log = logging.getLogger("govshare.audit")
 MAX_BATCH = 5000
@@ -93,6 +93,7 @@ class AuditWriter:
                 time.sleep(wait)
                 self._drain(batch)
             last = time.monotonic()
+            batch = _with_leaves(batch)
             futures = [item[2] for item in batch]
             try:
                 receipts = self._write(batch)
@@ -140,17 +141,26 @@ class AuditWriter:
         events = [e for item in batch for e in item[0]]
         if not events:
             return [[] for _ in batch]
+        leaf_hashes = [e.leaf_hash for e in events]  # made by `_with_leaves`, before any lock
         if not self.sqlite:
             with conn.cursor() as cur:
                 first = self._insert(cur.execute, _copier(cur), "%s", events)
             conn.commit()
         else:
             first = self._sqlite_transaction(conn, events)
-        receipts = sequencer.sign_batch(first, [e.leaf_hash for e in events])
+        receipts = sequencer.sign_batch(first, leaf_hashes)
         out, at = [], 0
         for item_events, single, _ in batch:
             n = len(item_events)
-            out.append(receipts[at] if single else receipts[at:at + n])
+            if single:
+                receipt = receipts[at]
+                event = item_events[0]
+                if isinstance(event, CallEvent):  # its answer carries the receipt: made here with the batch's
+                    receipt.salt = event.salt
+                    receipt.header()
+                out.append(receipt)
+            else:
+                out.append(receipts[at:at + n])
             at += n
         return out
 
@@ -173,6 +183,22 @@ class AuditWriter:
                 raise
         finally:
             fcntl.flock(self._host_lock, fcntl.LOCK_UN)
+
+
+def _with_leaves(batch: list[tuple]) -> list[tuple]:
+    """The batch's items whose events have their leaves (the exchange calls' are made here, in the
+    writer); an item whose event cannot become one fails alone, not its batch."""
+    kept = []
+    for item in batch:
+        try:
+            for event in item[0]:
+                event.leaf_hash
+        except Exception as exc:  # noqa: BLE001 - its caller hears why; the others go on
+            log.error("a ledger event could not be made into a leaf: %s", exc.__class__.__name__)
+            _settle([item[2]], None, exc)
+            continue
+        kept.append(item)
+    return kept
 
 
 def _copier(cursor):

@@ -33,12 +33,10 @@ from govshare.core.config import get_settings
 from govshare.core.database import driver_cursor, driver_row, driver_rows, utcnow
 from govshare.core.errors import GovShareError, InvalidInput, RateLimited
 from govshare.core.ratelimit import limiter
-from govshare.core.security import random_bytes
 from govshare.core.security import subject_hash as subject_of
 from govshare.core.threads import start_daemon
 from govshare.exchange import audit
 from govshare.exchange.policy import GrantPolicy, authorize, entry_of, row_tokens
-from govshare.ledger.canonical import canonical_fast
 from govshare.ledger.sequencer import RECEIPT_HEADER, Receipt, call_event, make_event
 from govshare.mounting import store
 from govshare.orgs.service import Principal
@@ -55,18 +53,17 @@ class Outcome:
     """A call's answer (or error) and its audit record; the record must be durable before either.
 
     `content` is the answer as sent (its hash is in the call's ledger leaf); after the wait,
-    `receipt` is the ledger's signed receipt for the call (also attached to an error's headers)."""
+    `receipt` is the ledger's signed receipt for the call, with the salt of the leaf's hashes (also
+    attached to an error's headers)."""
 
     audit: Future | asyncio.Future  # asyncio's when the call was made on an event loop
     body: object = None
     error: GovShareError | None = None
     content: bytes | None = None
-    salt: str | None = None
     receipt: Receipt | None = None
 
     def _settled(self, receipt: Receipt | None):
         if receipt is not None:
-            receipt.salt = self.salt
             self.receipt = receipt
         if self.error is not None:
             if receipt is not None:
@@ -88,41 +85,36 @@ class Outcome:
         return {RECEIPT_HEADER: self.receipt.header()} if self.receipt else {}
 
 
-def _salted(salt: bytes, data: bytes) -> str:
-    return hashlib.sha256(salt + data).hexdigest()
-
-
 def _record(principal: Principal, entry_id: str, method: str, grant: GrantPolicy | None, status: int,
             outcome: str, rows: int = 0, subject: str | None = None, request: dict | None = None,
-            content: bytes | None = None, salt: bytes = b"") -> Future:
+            content: bytes | None = None) -> Future:
     """The call's ledger leaf, which is also its audit record. The leaf holds the subject as a keyed hash
     and the request and response only as hashes salted per call (the salt goes to the caller in the
-    receipt), so neither an ID number nor a yes/no answer can be recovered from the log by guessing."""
+    receipt), so neither an ID number nor a yes/no answer can be recovered from the log by guessing
+    (`sequencer.CallEvent`, made by the audit writer)."""
     entry = grant.entry if grant else entry_of(principal, entry_id)
     return audit.log_event(call_event(
         method, client_id=principal.id, consumer_org_id=principal.org_id,
         provider_org_id=entry.provider_org_id if entry else None, entry_id=entry_id[:32],
         grant_id=grant.grant_id if grant else None, subject_hash=subject_of(subject) if subject else None,
         purpose=grant.purpose if grant else None, outcome=outcome, status=status, rows=rows,
-        request=_salted(salt, canonical_fast(request or {})),
-        response=_salted(salt, content) if content is not None else None))
+        request=request, response=content))
 
 
 def _governed(principal: Principal, entry_id: str, method: str, request: dict,
               work: Callable[[], tuple[object, GrantPolicy, int, str | None]], keyed_by: dict | None = None) -> Outcome:
     """Run `work` (returns body, grant, row count, subject) and audit whatever happens. `keyed_by` (the
     request's item → value) names the subject of a refused call too: the person whose data was asked for."""
-    salt = random_bytes(16)
     try:
         body, grant, rows, subject = work()
     except GovShareError as exc:
         grant = getattr(exc, "grant", None)
         subject = getattr(exc, "subject", None) or (_asked_key(principal, entry_id, keyed_by) if keyed_by else None)
         return Outcome(_record(principal, entry_id, method, grant, exc.status_code, exc.code, subject=subject,
-                               request=request, salt=salt), error=exc, salt=salt.hex())
+                               request=request), error=exc)
     content = dumps(body) if body is not None else None
     return Outcome(_record(principal, entry_id, method, grant, 200, "ok" if rows else "not_found", rows, subject,
-                           request, content, salt), body=body, content=content, salt=salt.hex())
+                           request, content), body=body, content=content)
 
 
 def _asked_key(principal: Principal, entry_id: str, given: dict) -> str | None:
@@ -453,7 +445,7 @@ def export(engine: Engine, principal: Principal, entry_id: str, fmt: str, now: d
 def _hashed(chunks: Iterator[bytes], principal: Principal, grant: GrantPolicy, started: Outcome) -> Iterator[bytes]:
     """The export's bytes as they stream; at the end, a ledger event with their (salted) hash, linked to
     the export call's leaf. A stream the client abandons logs how far it got."""
-    digest = hashlib.sha256(bytes.fromhex(started.salt))
+    digest = hashlib.sha256(bytes.fromhex(started.receipt.salt))
     size, complete = 0, False
     try:
         for chunk in chunks:

@@ -144,6 +144,39 @@ def test_records_wait_for_the_window_while_other_requests_are_in_progress(clean_
     assert receipts[1].seq == receipts[0].seq + 1
 
 
+class _Unwritable(sequencer.Event):
+    """An event whose leaf cannot be made (an exchange call's is made by the writer)."""
+
+    @property
+    def leaf(self) -> bytes:
+        raise ValueError("no leaf")
+
+
+def test_an_event_that_cannot_become_a_leaf_fails_alone_not_its_batch(clean_db):
+    """The writer makes the calls' leaves as it takes a batch: one that fails fails its own caller, and
+    the calls it was batched with are written, numbered without a gap, and answered."""
+    writer = audit.AuditWriter(get_engine(), window_ms=1500)
+    writer.submit(sequencer.make_event("test.warm", entry_id="w")).result(10)
+    for _ in range(4):
+        inflight.requests.enter()
+    try:
+        good = sequencer.call_event("lookup", client_id="c1", consumer_org_id="o1", provider_org_id="o2",
+                                    entry_id="e1", grant_id="g1", subject_hash=None, purpose="审核", outcome="ok",
+                                    status=200, rows=1, request={"query": {"id": "1"}}, response=b"{}")
+        bad = _Unwritable("test.bad", None, b"", iso_at="2026-12-04T00:00:00.000000Z")
+        futures = [writer.submit(good), writer.submit(bad), writer.submit(sequencer.make_event("test.ok"))]
+        with pytest.raises(ValueError, match="no leaf"):
+            futures[1].result(10)
+        first, last = futures[0].result(10), futures[2].result(10)
+    finally:
+        for _ in range(4):
+            inflight.requests.leave()
+    assert first.batch is last.batch and first.batch_size == 2 and last.seq == first.seq + 1
+    assert first.salt == good.salt and first.header().split(".")[4] == good.salt
+    report = verify_log()
+    assert report.ok and report.leaves == report.sequenced == last.seq + 1
+
+
 def test_requests_in_progress_are_counted_and_released_whatever_the_answer(client):
     """The count the writer asks goes back to where it was after answers of every kind: a leaked count
     would hold every commit open for the window again."""

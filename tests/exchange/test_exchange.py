@@ -247,3 +247,29 @@ def test_masked_dates_numbers_and_booleans_agree_on_lookup_feed_and_export(world
     assert sample["birth_date"] != world.rows[0][2] and "*" in sample["birth_date"]
     assert len(sample["married"]) == 32 and len(sample["income"]) == 32  # pseudonyms
     assert len({r["married"] for r in looked}) == 2  # two values, two stable pseudonyms
+
+
+def test_numbers_json_cannot_hold_exactly_are_answered_and_audited(world):
+    """A verification may send an integer beyond ±2^53 (JSON parsers disagree on it, and RFC 8785 has no
+    form for it): the call is answered (never 500: it was, from hashing the request), with its receipt,
+    and is in the log; the leaf hashes the request with such a number as its decimal text."""
+    import hashlib
+    import json
+
+    from govshare.ledger import receipts
+    from govshare.ledger.canonical import canonical
+
+    world.approve(world.request()["id"])
+    headers = {**world.bearer(world.client_a), "Content-Type": "application/json"}
+    big = 2 ** 60 + 1
+    body = '{"match": {"id_number": "%s", "name": %d}}' % (world.rows[0][0], big)
+    answer = world.platform.http.post(f"/api/v1/data/{world.entry['id']}/verify", headers=headers,
+                                      content=body.encode())
+    assert answer.status_code == 200 and answer.json() == {"result": False}, answer.text
+    receipt = receipts.parse_receipt(answer.headers["GovShare-Receipt"])
+    with session_scope(read_only=True) as session:
+        leaf = session.execute(text("SELECT leaf FROM ledger_entries WHERE seq = :s"), {"s": receipt["seq"]}).scalar()
+    event = json.loads(bytes(leaf))
+    assert event["kind"] == "exchange.verify" and event["status"] == answer.status_code
+    asked = canonical({"match": {"id_number": world.rows[0][0], "name": str(big)}})
+    assert event["request"] == hashlib.sha256(bytes.fromhex(receipt["salt"]) + asked).hexdigest()

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from govshare.cli import app as cli
 from govshare.core.database import get_engine, session_scope
 from govshare.ledger import keys, merkle, receipts
+from govshare.ledger.canonical import canonical
 from govshare.ledger.integrator import integrate_all
 from govshare.ledger.models import LedgerEntry
 from govshare.ledger.note import Checkpoint, open_note
@@ -61,7 +62,10 @@ def test_a_lookup_carries_a_receipt_that_verifies_offline_and_then_in_a_checkpoi
     event = json.loads(leaf)
     assert event["kind"] == "exchange.lookup" and event["outcome"] == "ok" and event["rows"] == 1
     assert event["subject"] == subject_hash(id_number) and id_number not in leaf.decode()
-    assert event["response"] == hashlib.sha256(bytes.fromhex(body["salt"]) + resp.content).hexdigest()
+    salt = bytes.fromhex(body["salt"])
+    assert event["response"] == hashlib.sha256(salt + resp.content).hexdigest()
+    asked = canonical({"query": {"id_number": id_number}})
+    assert event["request"] == hashlib.sha256(salt + asked).hexdigest()
     assert event["grant"] and event["consumer"] == world.consumer_org["id"]
 
     # Before integration the receipt is a promise; after it, a proof against a signed checkpoint.
