@@ -44,7 +44,7 @@ BURST = 500
 
 def _event(i: int):
     from govshare.ledger.sequencer import call_event
-    return call_event("lookup", subject_hash=f"{i:064x}", consumer_org_id="oConsumer0000001",
+    return call_event("lookup", subject=f"{i:018d}", consumer_org_id="oConsumer0000001",
                       provider_org_id="oProvider0000001", entry_id="eEntry00000000001", grant_id="gGrant0000000001",
                       client_id="cClient000000001", purpose="住房公积金提取审核", outcome="ok", status=200, rows=1,
                       request={"query": {"id_number": f"{i:018d}"}}, response=b'{"records": [%d]}' % i)

@@ -109,7 +109,7 @@ def test_calls_fold_back_out_of_the_ledger_on_downgrade(clean_db):
     from govshare.ledger.sequencer import call_event, make_event
 
     audit.log_events([call_event("lookup", client_id="c1", consumer_org_id="o1", provider_org_id="o2", entry_id="e1",
-                                 grant_id="g1", subject_hash="s" * 64, purpose="低保审核", outcome=outcome,
+                                 grant_id="g1", subject="110105194001010000", purpose="低保审核", outcome=outcome,
                                  status=200 if outcome == "ok" else 403, rows=int(outcome == "ok"),
                                  request={"query": {"id": "1"}}, response=None) for outcome in ("ok", "no_grant", "ok")]
                      + [make_event("test.event", entry_id="e1")]).result(10)

@@ -33,7 +33,6 @@ from govshare.core.config import get_settings
 from govshare.core.database import driver_cursor, driver_row, driver_rows, utcnow
 from govshare.core.errors import GovShareError, InvalidInput, RateLimited
 from govshare.core.ratelimit import limiter
-from govshare.core.security import subject_hash as subject_of
 from govshare.core.threads import start_daemon
 from govshare.exchange import audit
 from govshare.exchange.policy import GrantPolicy, authorize, entry_of, row_tokens
@@ -96,7 +95,7 @@ def _record(principal: Principal, entry_id: str, method: str, grant: GrantPolicy
     return audit.log_event(call_event(
         method, client_id=principal.id, consumer_org_id=principal.org_id,
         provider_org_id=entry.provider_org_id if entry else None, entry_id=entry_id[:32],
-        grant_id=grant.grant_id if grant else None, subject_hash=subject_of(subject) if subject else None,
+        grant_id=grant.grant_id if grant else None, subject=subject or None,
         purpose=grant.purpose if grant else None, outcome=outcome, status=status, rows=rows,
         request=request, response=content))
 

@@ -161,7 +161,7 @@ def test_an_event_that_cannot_become_a_leaf_fails_alone_not_its_batch(clean_db):
         inflight.requests.enter()
     try:
         good = sequencer.call_event("lookup", client_id="c1", consumer_org_id="o1", provider_org_id="o2",
-                                    entry_id="e1", grant_id="g1", subject_hash=None, purpose="审核", outcome="ok",
+                                    entry_id="e1", grant_id="g1", subject=None, purpose="审核", outcome="ok",
                                     status=200, rows=1, request={"query": {"id": "1"}}, response=b"{}")
         bad = _Unwritable("test.bad", None, b"", iso_at="2026-12-04T00:00:00.000000Z")
         futures = [writer.submit(good), writer.submit(bad), writer.submit(sequencer.make_event("test.ok"))]

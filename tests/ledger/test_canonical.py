@@ -91,6 +91,7 @@ def test_an_exchange_calls_leaf_is_the_canonical_json_of_its_event():
     import json
     import random
 
+    from govshare.core.security import subject_hash
     from govshare.ledger.sequencer import call_event, columns_of
 
     rng = random.Random(20261203)
@@ -100,13 +101,16 @@ def test_an_exchange_calls_leaf_is_the_canonical_json_of_its_event():
         purpose = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12))) if i % 5 else None
         event = call_event(rng.choice(["lookup", "verify", "export", "feed"]), client_id=f"c{i}",
                            consumer_org_id="o1", provider_org_id=None if i % 7 == 0 else "o2", entry_id="e1",
-                           grant_id=None if i % 3 == 0 else "g1", subject_hash=None if i % 4 == 0 else "s" * 64,
+                           grant_id=None if i % 3 == 0 else "g1", subject=None if i % 4 == 0 else f"{i:018d}",
                            purpose=purpose, outcome=rng.choice(["ok", "not_found", "no_grant"]),
                            status=rng.choice([200, 403, 429]), rows=rng.randint(0, 10_000),
                            request={"query": {"id_number": f"{i:018d}"}}, response=None if i % 2 else b"x" * 64)
         body = json.loads(event.leaf)
         assert event.leaf == canonical(body), repr(purpose)
         assert body["at"].endswith("Z") and body["kind"] == event.kind and body["purpose"] == purpose
+        # The identifier is in the leaf and the row only as its keyed hash, made with the leaf.
+        assert body["subject"] == (None if i % 4 == 0 else subject_hash(f"{i:018d}")) == event.subject_hash
+        assert f"{i:018d}".encode() not in event.leaf
         expected = columns_of(body)
         assert event.call == tuple(expected[c] for c in ("method", "client_id", "purpose", "row_count", "outcome",
                                                          "status_code"))
@@ -125,7 +129,7 @@ def test_an_exchange_calls_time_is_now_in_utc_to_the_microsecond_in_every_form()
     for _ in range(3):
         before = datetime.now(timezone.utc)
         event = call_event("lookup", client_id="c", consumer_org_id="o1", provider_org_id="o2", entry_id="e1",
-                           grant_id="g1", subject_hash=None, purpose=None, outcome="ok", status=200, rows=1,
+                           grant_id="g1", subject=None, purpose=None, outcome="ok", status=200, rows=1,
                            request=None, response=None)
         after = datetime.now(timezone.utc)
         text = json.loads(event.leaf)["at"]

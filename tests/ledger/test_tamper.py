@@ -95,7 +95,7 @@ def _calls(count: int) -> list[int]:
     from govshare.exchange import audit
     receipts = [audit.log_event(sequencer.call_event(
         "lookup", client_id="c1", consumer_org_id="o1", provider_org_id="o2", entry_id="e1", grant_id="g1",
-        subject_hash="s" * 64, purpose="审核", outcome="no_grant" if i % 2 else "ok", status=403 if i % 2 else 200,
+        subject=str(i), purpose="审核", outcome="no_grant" if i % 2 else "ok", status=403 if i % 2 else 200,
         rows=0 if i % 2 else 1, request={"query": {"id": str(i)}}, response=None)).result(10) for i in range(count)]
     return [r.seq for r in receipts]
 
