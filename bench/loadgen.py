@@ -240,30 +240,33 @@ def _socket_owner(server_port: int, client_port: int, pids: list[int]) -> int | 
     return None
 
 
+def _ticker(run: _Run) -> asyncio.Future:
+    """Open loop: offer the run's requests as they fall due, `run.rate` per second, until its deadline."""
+    async def tick():
+        issued, rate = 0, run.rate
+        while True:
+            now = run.clock()
+            if now >= run.deadline:
+                break
+            due_count = int((now - run.start) * rate)
+            while issued < due_count:
+                issued += 1
+                run.offer(run.start + issued / rate)
+            # uvloop's timers have millisecond resolution: a shorter sleep would spin
+            await asyncio.sleep(max(0.001, run.start + (issued + 1) / rate - run.clock()))
+        if run.in_flight == 0 and not run.finished.done():
+            run.phase.seconds = run.clock() - run.start
+            run.finished.set_result(None)
+    return asyncio.ensure_future(tick())
+
+
 async def _phase(host: str, port: int, make_request: Callable[[], bytes], connections: int, seconds: float,
                  rate: float | None, keep: int, spread: list[int] | None) -> Phase:
     run = _Run(make_request, seconds, rate, keep)
     await _connect(run, host, port, connections, spread)
     cpu0 = time.process_time()
     run.begin()
-    ticker = None
-    if rate is not None:
-        async def tick():
-            issued = 0
-            while True:
-                now = run.clock()
-                if now >= run.deadline:
-                    break
-                due_count = int((now - run.start) * rate)
-                while issued < due_count:
-                    issued += 1
-                    run.offer(run.start + issued / rate)
-                # uvloop's timers have millisecond resolution: a shorter sleep would spin
-                await asyncio.sleep(max(0.001, run.start + (issued + 1) / rate - run.clock()))
-            if run.in_flight == 0 and not run.finished.done():
-                run.phase.seconds = run.clock() - run.start
-                run.finished.set_result(None)
-        ticker = asyncio.ensure_future(tick())
+    ticker = _ticker(run) if rate is not None else None
     try:
         await asyncio.wait_for(run.finished, seconds + 60)
     finally:
@@ -289,20 +292,25 @@ def load(host: str, port: int, make_request: Callable[[], bytes], *, connections
 
 
 def load_side_by_side(targets: list[tuple[str, int, Callable[[], bytes], list[int] | None]], *,
-                      connections: int = 32, seconds: float = 10.0) -> list[Phase]:
-    """Closed loops on several servers at once, `connections` each, started together after every
-    connection is open: the servers share the machine's CPU and its noise over the same seconds."""
+                      connections: int = 32, seconds: float = 10.0, rate: float | None = None) -> list[Phase]:
+    """Closed loops (or open loops at `rate` requests/s each) on several servers at once, `connections`
+    each, started together after every connection is open: the servers share the machine's CPU and its
+    noise over the same seconds."""
     async def run() -> list[Phase]:
-        runs = [_Run(make, seconds, None, 0) for _, _, make, _ in targets]
+        runs = [_Run(make, seconds, rate, 0) for _, _, make, _ in targets]
         for r, (host, port, _, spread) in zip(runs, targets):
             await _connect(r, host, port, connections, spread)
         cpu0 = time.process_time()
         for r in runs:
             r.begin()
+        tickers = [_ticker(r) for r in runs] if rate is not None else []
         try:
             await asyncio.wait_for(asyncio.gather(*(r.finished for r in runs)), seconds + 60)
         finally:
+            for ticker in tickers:
+                ticker.cancel()
             for r in runs:
+                r.phase.unsent = len(r.backlog)
                 r.phase.cpu_s = time.process_time() - cpu0
                 for client in r.clients:
                     if client.transport is not None:

@@ -25,6 +25,11 @@ At the end, CPU (user and system) and context switches per request by thread: th
 each background thread by its kernel name (the baseline's background threads are all `python`).
 `--writer-sections` adds this checkout's audit writer step by step, per commit and per call
 (`writer_sections.py`).
+
+`--rate R`: open loops instead, R requests/s on each server (`--connections` per server serve them),
+for latency at a given load: each round gives both servers' p50 and p99 over the same seconds, and the
+summary pools every round's latencies per server and gives the median of the rounds' p99 differences
+(the CPU-per-request cost is still computed, but at a fixed rate it is not the throughput figure).
 """
 
 from __future__ import annotations
@@ -41,7 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import governed_lookup as gl  # noqa: E402
 import writer_sections  # noqa: E402
-from _common import judge, median_interval, report  # noqa: E402
+from _common import judge, median_interval, percentile, report  # noqa: E402
 from loadgen import code_state, load_side_by_side, uvicorn  # noqa: E402
 from server_threads import thread_usage, usage_by_name  # noqa: E402
 
@@ -61,6 +66,8 @@ def main() -> None:
     parser.add_argument("--writer-sections", action="store_true",
                         help="diagnostic: time the audit writer's steps in this checkout's server "
                              "(bench/writer_sections.py) and print them per commit")
+    parser.add_argument("--rate", type=float, default=None,
+                        help="open loops at this many requests/s per server, for latency (see above)")
     parser.add_argument("--one-database", action="store_true",
                         help="diagnostic: both servers on one database (their writers contend)")
     args = parser.parse_args()
@@ -79,6 +86,7 @@ def main() -> None:
         here_env[writer_sections.ENV] = sections_dir
     names = ("here", args.baseline_ref)
     rounds = []
+    latencies: list[list[float]] = [[], []]  # --rate: every request's, per server
     threads: list[dict[str, dict[str, float]]] = [{}, {}]  # per server: thread name → summed counters
     requests = [0, 0]
     with uvicorn("governed_lookup:bench_app", here_env, workers=2) as here, \
@@ -90,7 +98,7 @@ def main() -> None:
             order = [0, 1] if i % 2 == 0 else [1, 0]
             before = [thread_usage(s.workers()) for s in servers]
             phases = load_side_by_side([targets[j] for j in order], connections=args.connections,
-                                       seconds=args.seconds)
+                                       seconds=args.seconds, rate=args.rate)
             after = [thread_usage(s.workers()) for s in servers]
             by_server = [phases[order.index(j)] for j in (0, 1)]
             if any(p.errors for p in by_server):
@@ -105,8 +113,17 @@ def main() -> None:
                         sums[field] += value
             rounds.append({"rps": [p.rps for p in by_server], "cpu_ms_per_req": [c * 1000 for c in cpu],
                            "cost_cpu": 1 - cpu[1] / cpu[0], "cost_rps": 1 - by_server[0].rps / by_server[1].rps})
+            latency = ""
+            if args.rate:
+                for k in (0, 1):
+                    latencies[k].extend(by_server[k].latencies_ms)
+                rounds[-1]["p50_ms"] = [percentile(list(p.latencies_ms), 50) for p in by_server]
+                rounds[-1]["p99_ms"] = [percentile(list(p.latencies_ms), 99) for p in by_server]
+                rounds[-1]["unsent"] = [p.unsent for p in by_server]
+                latency = "   p50 {:.1f} / {:.1f}  p99 {:.1f} / {:.1f} ms".format(*rounds[-1]["p50_ms"],
+                                                                              *rounds[-1]["p99_ms"])
             print(f"round {i + 1:2}: rps {by_server[0].rps:7,.0f} / {by_server[1].rps:7,.0f}   CPU/req "
-                  f"{cpu[0] * 1000:.3f} / {cpu[1] * 1000:.3f} ms   cost from CPU {rounds[-1]['cost_cpu']:6.1%}",
+                  f"{cpu[0] * 1000:.3f} / {cpu[1] * 1000:.3f} ms   cost from CPU {rounds[-1]['cost_cpu']:6.1%}{latency}",
                   flush=True)
     costs = [r["cost_cpu"] for r in rounds]
     median, interval = statistics.median(costs), median_interval(costs)
@@ -114,7 +131,10 @@ def main() -> None:
         r["cpu_ms_per_req"][0] for r in rounds)
     verdict = judge(interval, GOAL)
     rows = [{"server": name, "rps": statistics.fmean(r["rps"][k] for r in rounds),
-             "cpu_ms_per_req": statistics.fmean(r["cpu_ms_per_req"][k] for r in rounds)}
+             "cpu_ms_per_req": statistics.fmean(r["cpu_ms_per_req"][k] for r in rounds),
+             **({"load": f"open, {args.rate:,.0f}/s", "p50_ms": percentile(latencies[k], 50),
+                 "p99_ms": percentile(latencies[k], 99), "p999_ms": percentile(latencies[k], 99.9),
+                 "max_ms": max(latencies[k]), "unsent": sum(r["unsent"][k] for r in rounds)} if args.rate else {})}
             for k, name in enumerate(names)]
     per_thread = _per_thread(threads, requests, names)
     print_threads(per_thread, names)
@@ -127,18 +147,23 @@ def main() -> None:
         for step in writer_sections.SECTIONS:
             print(f"  {step:12}  {sections['us_per_commit'][step]:7.1f} µs per commit  "
                   f"{sections['us_per_call'][step]:6.1f} µs per call")
-    report(f"side_by_side_{store}", rows, {
+    report(f"side_by_side_{store}" + ("_open" if args.rate else ""), rows, {
         "baseline_ref": args.baseline_ref, "baseline_database": "shared" if args.one_database else "own copy",
         "integrator": args.integrator, "seconds_per_round": args.seconds, "connections_per_server":
         args.connections, "audit_flush_ms": float(env["GOVSHARE_AUDIT_FLUSH_MS"]), "rounds": rounds,
         "ledger_cost_cpu_median": median, "ledger_cost_cpu_interval": interval, "ledger_cost_cpu_pooled": pooled,
-        "ledger_cost_rps_median": statistics.median(r["cost_rps"] for r in rounds), "goal": GOAL,
-        "verdict": verdict, "per_thread": per_thread, "writer_sections": sections, "code": code, "code_changed_during_run": code_state() != code})
+        "ledger_cost_rps_median": statistics.median(r["cost_rps"] for r in rounds), "goal": GOAL, "rate": args.rate,
+        "verdict": verdict if not args.rate else None, "per_thread": per_thread, "writer_sections": sections, "code": code, "code_changed_during_run": code_state() != code})
     print(f"ledger cost from CPU per request, both servers loaded together: median of {len(costs)} rounds "
           f"{median:.1%} (95% interval {interval[0]:.1%} … {interval[1]:.1%}; quartiles "
           f"{statistics.quantiles(costs, n=4)[0]:.1%} / {statistics.quantiles(costs, n=4)[2]:.1%}); pooled "
           f"{pooled:.1%}; throughput ratio's cost {statistics.median(r['cost_rps'] for r in rounds):.1%}; "
-          f"goal <= 10%: {verdict}")
+          + (f"goal <= 10%: {verdict}" if not args.rate else "(open loops: CPU at a fixed rate, not the goal's figure)"))
+    if args.rate:
+        p99_gaps = [r["p99_ms"][0] - r["p99_ms"][1] for r in rounds]
+        low, high = median_interval(p99_gaps)
+        print(f"open loops at {args.rate:,.0f}/s each: p99 here minus {args.baseline_ref}, median of rounds "
+              f"{statistics.median(p99_gaps):+.1f} ms (95% interval {low:+.1f} … {high:+.1f})")
     gl.cleanup(env, base_db)
 
 
