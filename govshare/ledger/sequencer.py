@@ -70,7 +70,8 @@ class Event:
         self.subject_hash, self.consumer_org_id, self.provider_org_id = subject_hash, consumer_org_id, provider_org_id
         self.entry_id, self.grant_id = entry_id, grant_id
         self.call = call or _NOT_A_CALL
-        self._iso = iso_at or iso(at)
+        # An exchange call's time as text is made with its leaf (`CallEvent`): neither given here.
+        self._iso = iso_at or (iso(at) if at is not None else None)
         self._leaf_hash: bytes | None = None
 
     @property
@@ -97,8 +98,9 @@ class Event:
         return f"{self._iso[:10]} {self._iso[11:26]}"
 
     def row(self, seq: int, sqlite: bool) -> tuple:
+        leaf = self.leaf  # first: an exchange call's makes its time's text and its subject's hash
         at = self.sqlite_time if sqlite else self.at
-        return (seq, at, self.kind, self.leaf, self.subject_hash, self.consumer_org_id, self.provider_org_id,
+        return (seq, at, self.kind, leaf, self.subject_hash, self.consumer_org_id, self.provider_org_id,
                 self.entry_id, self.grant_id, *self.call)
 
 
@@ -135,12 +137,9 @@ class CallEvent(Event):
                  entry_id: str, grant_id: str | None, subject: str | None, purpose: str | None, outcome: str,
                  status: int, rows: int, request: dict | None, response: bytes | None, salt: bytes | None):
         self._ns = time.time_ns()
-        self.kind, self._at, self._leaf, self._iso, self._leaf_hash = CALL_KIND[method], None, None, None, None
-        self.subject_hash, self._subject = None, subject
-        self.consumer_org_id, self.provider_org_id, self.entry_id, self.grant_id = (consumer_org_id, provider_org_id,
-                                                                                    entry_id, grant_id)
-        self.call = (method, client_id, purpose, rows, outcome, status)
-        self._request, self._response, self._salt = request, response, salt
+        super().__init__(CALL_KIND[method], None, None, None, consumer_org_id, provider_org_id, entry_id, grant_id,
+                         call=(method, client_id, purpose, rows, outcome, status))
+        self._subject, self._request, self._response, self._salt = subject, request, response, salt
 
     @property
     def salt(self) -> str:
@@ -153,15 +152,6 @@ class CallEvent(Event):
     def at(self) -> datetime:
         self.leaf  # noqa: B018 - makes the time's text
         return super().at
-
-    @property
-    def sqlite_time(self) -> str:
-        self.leaf  # noqa: B018
-        return super().sqlite_time
-
-    def row(self, seq: int, sqlite: bool) -> tuple:
-        self.leaf  # noqa: B018 - makes the subject's hash
-        return super().row(seq, sqlite)
 
     @property
     def leaf(self) -> bytes:
