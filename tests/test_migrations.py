@@ -146,3 +146,47 @@ def test_a_database_left_at_an_older_revision_is_dropped_whole(clean_db):
     _reset_schema()
     assert "exchange_calls" not in sa_inspect(get_engine()).get_table_names()
     assert current_revision() == _revisions()[-1]
+
+
+def test_the_subject_index_is_filled_for_integrated_leaves_on_upgrade(clean_db):
+    """Revision 0008 moves subjects from an index on the leaves' rows to `ledger_subjects`, written by the
+    integrator: upgrading fills it for the leaves below the latest checkpoint (the others are read by
+    number until integrated); `ledger verify` accepts the result, and the downgrade restores the old index."""
+    from govshare.core.security import subject_hash
+    from govshare.exchange import audit
+    from govshare.ledger import subjects, tree
+    from govshare.ledger.integrator import integrate_all
+    from govshare.ledger.sequencer import call_event
+    from govshare.ledger.verify import verify_log
+
+    def calls(people):
+        return [r.seq for r in audit.log_events([call_event(
+            "lookup", client_id="c1", consumer_org_id="o1", provider_org_id="o2", entry_id="e1", grant_id="g1",
+            subject=person, purpose="低保审核", outcome="ok", status=200, rows=1, request={"q": i}, response=b"{}")
+            for i, person in enumerate(people)]).result(10)]
+
+    tree.complete_tiles.clear()
+    integrated = calls(["110105194001010001", None, "110105194001010002", "110105194001010001"])
+    integrate_all()
+    later = calls(["110105194001010003"])
+    cfg = alembic_config()
+    with get_engine().begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0007")
+    indexes = {ix["name"] for ix in sa_inspect(get_engine()).get_indexes("ledger_entries")}
+    assert "ix_ledger_entries_subject" in indexes
+    assert "ledger_subjects" not in sa_inspect(get_engine()).get_table_names()
+    upgrade_to_head()
+    with get_engine().connect() as conn:
+        rows = conn.execute(text("SELECT seq, subject_key FROM ledger_subjects ORDER BY seq")).all()
+    assert [tuple(r) for r in rows] == [
+        (integrated[0], subjects.subject_key(subject_hash("110105194001010001"))),
+        (integrated[2], subjects.subject_key(subject_hash("110105194001010002"))),
+        (integrated[3], subjects.subject_key(subject_hash("110105194001010001")))]
+    assert later[0] not in [r[0] for r in rows]
+    assert "ix_ledger_entries_subject" not in {ix["name"] for ix in sa_inspect(get_engine()).get_indexes("ledger_entries")}
+    assert verify_log().ok
+    integrate_all()
+    assert verify_log().ok
+    tree.complete_tiles.clear()
+    _reset_schema()

@@ -214,6 +214,19 @@ def driver_row(conn, sql: str, params: dict | None = None) -> tuple | None:
         cursor.close()
 
 
+def copy_executemany(cursor):
+    """`executemany` for a psycopg cursor's plain INSERTs (`INSERT INTO t (a, b) VALUES …`), as one COPY
+    each: the ledger's batches are written while others wait (its numbering row, the integrator's
+    checkpoint), and COPY streams thousands of rows in the time a few statements take."""
+    def executemany(sql: str, rows: list[tuple]) -> None:
+        table, _, rest = sql.removeprefix("INSERT INTO ").partition(" (")
+        columns = rest.partition(")")[0]
+        with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    return executemany
+
+
 def sqlite_begin_immediate(dbapi_conn, timeout: float = 60.0, poll: float = 0.0003) -> None:
     """Take SQLite's write lock by retrying every `poll` seconds, on a connection whose busy timeout is 0.
 

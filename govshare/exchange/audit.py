@@ -29,7 +29,7 @@ from sqlalchemy.engine import Engine
 
 from govshare.core import inflight
 from govshare.core.config import get_settings
-from govshare.core.database import get_engine, sqlite_begin_immediate, wal_limit_bytes
+from govshare.core.database import copy_executemany, get_engine, sqlite_begin_immediate, wal_limit_bytes
 from govshare.core.threads import start_daemon
 from govshare.ledger import sequencer
 from govshare.ledger.sequencer import CallEvent, Event
@@ -144,7 +144,7 @@ class AuditWriter:
         leaf_hashes = [e.leaf_hash for e in events]  # made by `_with_leaves`, before any lock
         if not self.sqlite:
             with conn.cursor() as cur:
-                first = self._insert(cur.execute, _copier(cur), "%s", events)
+                first = self._insert(cur.execute, copy_executemany(cur), "%s", events)
             conn.commit()
         else:
             first = self._sqlite_transaction(conn, events)
@@ -199,18 +199,6 @@ def _with_leaves(batch: list[tuple]) -> list[tuple]:
             continue
         kept.append(item)
     return kept
-
-
-def _copier(cursor):
-    """`executemany` for PostgreSQL's INSERTs of a batch, as one COPY each: the batch's transaction holds
-    the ledger's numbering row until it commits, so its inserts must be quick."""
-    def executemany(sql: str, rows: list[tuple]) -> None:
-        table, _, rest = sql.removeprefix("INSERT INTO ").partition(" (")
-        columns = rest.partition(")")[0]
-        with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-    return executemany
 
 
 def _open_host_lock(database: str, name: str = "audit") -> int:

@@ -6,7 +6,8 @@ under steady load each pass finds the leaves that arrived while the last one ran
 those at once would sign a checkpoint every few milliseconds (each with its signature, its tiles'
 rewrite and a write-lock turn the calls wait behind); only a backlog (a full pass) goes on at once.
 Each pass reads the leaves after the latest checkpoint, computes the new nodes and root outside any
-write lock, then writes the tiles and the signed checkpoint in one short transaction, on condition
+write lock, then writes the tiles, the new leaves' subject index rows (`ledger.subjects`) and the
+signed checkpoint in one short transaction, on condition
 that the latest checkpoint is still the one it started from (the checkpoint's size is its primary
 key). A crash at any point leaves either the old checkpoint and tiles or the new ones; tiles written
 ahead of a checkpoint never happen.
@@ -23,9 +24,10 @@ from sqlalchemy.engine import Engine
 from govshare.core import jobs
 from govshare.core.config import get_settings
 from govshare.core.database import (
-    BUSY_TIMEOUT_MS, driver_row, driver_rows, get_engine, session_scope, sqlite_begin_immediate, utcnow,
+    BUSY_TIMEOUT_MS, copy_executemany, driver_row, driver_rows, get_engine, session_scope, sqlite_begin_immediate,
+    utcnow,
 )
-from govshare.ledger import keys, tree
+from govshare.ledger import keys, subjects, tree
 from govshare.ledger.models import LedgerCheckpoint
 from govshare.ledger.note import Checkpoint
 
@@ -50,30 +52,32 @@ def _integrate(engine: Engine, max_leaves: int) -> tuple[LedgerCheckpoint | None
     with engine.connect() as conn:
         conn = conn.execution_options(read_only=True)
         size = latest_size(conn)
-        rows = driver_rows(conn, "SELECT seq, leaf FROM ledger_entries WHERE seq >= :size ORDER BY seq LIMIT :m",
-                           {"size": size, "m": max_leaves})
+        rows = driver_rows(conn, "SELECT seq, leaf, subject_hash FROM ledger_entries WHERE seq >= :size "
+                                 "ORDER BY seq LIMIT :m", {"size": size, "m": max_leaves})
         if rows and rows[-1][0] != size + len(rows) - 1:  # cannot happen with dense numbering
             gap = next(i for i, (seq, _) in enumerate(rows) if seq != size + i)
             log.error("ledger: leaf %d missing; integrating up to it only", size + gap)
             rows = rows[:gap]
         sha256 = hashlib.sha256
-        hashes = [sha256(b"\x00" + bytes(leaf)).digest() for _, leaf in rows]  # RFC 9162 leaf hashes
+        hashes = [sha256(b"\x00" + bytes(leaf)).digest() for _, leaf, _ in rows]  # RFC 9162 leaf hashes
         if not hashes:
             return None, 0
         extension = tree.extend(conn, size, hashes)
+    indexed = subjects.index_rows((seq, subject) for seq, _, subject in rows)
     signer = keys.signer()
     note = signer.sign(Checkpoint(get_settings().ledger_origin, extension.size, extension.root).text())
     key_id = signer.verifier_key.split("+")[1]
     created_at = utcnow()
-    if not _write(engine, size, extension, note, key_id, signer.verifier_key, created_at):
+    if not _write(engine, size, extension, indexed, note, key_id, signer.verifier_key, created_at):
         return None, len(hashes)  # another integrator got there first
     return (LedgerCheckpoint(size=extension.size, root=extension.root, note=note, key_id=key_id,
                              created_at=created_at), len(hashes))
 
 
-def _write(engine: Engine, size: int, extension: tree.Extension, note: str, key_id: str, verifier_key: str,
-           created_at) -> bool:
-    """Tiles, key and checkpoint in one short transaction, if the latest checkpoint is still `size`.
+def _write(engine: Engine, size: int, extension: tree.Extension, indexed: list[tuple[int, int]], note: str,
+           key_id: str, verifier_key: str, created_at) -> bool:
+    """Tiles, the subject index's rows, key and checkpoint in one short transaction, if the latest
+    checkpoint is still `size`.
 
     On SQLite the write lock is taken like the audit writers take it (`sqlite_begin_immediate`):
     with SQLite's busy handler the integrator would starve behind them under load."""
@@ -96,6 +100,9 @@ def _write(engine: Engine, size: int, extension: tree.Extension, note: str, key_
                 raw.rollback()
                 return False
             tree.store_rows(cursor.executemany, mark, extension)
+            if indexed:
+                (cursor.executemany if sqlite else copy_executemany(cursor))(subjects.INSERT_SQL.format(mark=mark),
+                                                                             indexed)
             cursor.execute(f"INSERT INTO ledger_keys (key_id, verifier_key, created_at) VALUES ({mark}, {mark}, {mark}) "
                            "ON CONFLICT (key_id) DO NOTHING",
                            (key_id, verifier_key, stamp))

@@ -16,7 +16,7 @@ from govshare.catalog.models import CatalogEntry
 from govshare.core.database import as_utc
 from govshare.core.errors import Forbidden, InvalidInput, NotFound
 from govshare.core.security import subject_hash
-from govshare.ledger import tree
+from govshare.ledger import subjects, tree
 from govshare.ledger.keys import signer, verifier_keys
 from govshare.ledger.merkle import leaf_hash
 from govshare.ledger.models import LedgerCheckpoint, LedgerEntry
@@ -147,7 +147,7 @@ def _traced(session: Session, by: str, wanted: str, limit: int, before: int | No
     e = LedgerEntry
     calls, governance = e.method.is_not(None), e.method.is_(None)
     if by == "subject":
-        branches = [(e.subject_hash == wanted, e.subject_hash.is_not(None))]
+        branches = [(subjects.about(wanted, _integrated(session)),)]
     elif by == "entry":
         branches = [(e.entry_id == wanted,)]
     elif by == "consumer":
@@ -183,8 +183,7 @@ def data_access_record(session: Session, principal: Principal, limit: int, offse
     subject = session.scalar(select(User.subject_hash).where(User.id == principal.id))
     if not subject:
         raise Forbidden("this account is not linked to an ID number", code="no_subject")
-    where = (LedgerEntry.subject_hash == subject, LedgerEntry.subject_hash.is_not(None),
-             LedgerEntry.method.in_(RECORD_METHODS))
+    where = (subjects.about(subject, _integrated(session)), LedgerEntry.method.in_(RECORD_METHODS))
     total = session.scalar(select(func.count()).select_from(LedgerEntry).where(*where))
     rows = session.execute(
         select(LedgerEntry, Organization.name, CatalogEntry.name)

@@ -1,6 +1,6 @@
 """`govshare ledger verify`: recompute the whole tree from the stored leaves and check everything else
 against it — every stored node (tiles), every checkpoint's root and signature, the search columns
-beside each leaf, and that no number is missing. Reports the first index where the log was
+beside each leaf, the subject index, and that no number is missing. Reports the first index where the log was
 modified, deleted, inserted into or reordered, and every checkpoint that does not match.
 
 `verify_from_checkpoint`: a checkpoint a department saved earlier must still be the tree's root at
@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from govshare.core.database import driver_rows, get_engine
-from govshare.ledger import merkle, tree
+from govshare.ledger import merkle, subjects, tree
 from govshare.ledger.note import Checkpoint, NoteError, open_note
 from govshare.ledger.sequencer import LEAF_COLUMNS, columns_of
 
@@ -111,16 +111,21 @@ def verify_log(engine: Engine | None = None, extra_keys: list[str] | None = None
         nodes = _StoredNodes(conn)
         stack: list[tuple[int, bytes, bool]] = []  # perfect subtrees (height, hash, tainted), left to right
         expected = 0
-        with engine.connect() as stream:
-            rows = stream.execution_options(stream_results=True, yield_per=5000).execute(text(
+        with engine.connect() as stream, engine.connect() as index_stream:
+            # Read-only: on SQLite a transaction begins with the write lock otherwise (see core.database),
+            # and every writer would wait for the whole verification.
+            rows = stream.execution_options(read_only=True, stream_results=True, yield_per=5000).execute(text(
                 f"SELECT seq, leaf, {', '.join(_COLUMNS)} FROM ledger_entries ORDER BY seq"))
+            index = _SubjectIndex(index_stream, report)
             for seq, leaf, *columns in rows:
                 report.leaves += 1
                 if seq != expected:
                     report.problem("missing", f"leaves {expected}..{seq - 1} are missing (deleted)", index=expected)
                     expected = seq  # go on: later problems are reported against the stored numbers
                 leaf = bytes(leaf)
-                _check_columns(report, seq, leaf, columns)
+                subject = _check_columns(report, seq, leaf, columns)
+                if seq < report.integrated:
+                    index.check(seq, subject)
                 value = merkle.leaf_hash(leaf)
                 tainted = False  # a problem below was reported: its ancestors differ as a consequence
                 if seq < report.integrated and nodes.get(0, seq) != value:
@@ -142,6 +147,7 @@ def verify_log(engine: Engine | None = None, extra_keys: list[str] | None = None
                 expected = seq + 1
                 if expected in wanted:
                     report.roots[expected] = _fold(stack)
+            index.finish()
     if report.sequenced != expected:
         report.problem("sequence", f"{report.sequenced} leaves were sequenced, {expected} are stored",
                        index=min(report.sequenced, expected))
@@ -163,18 +169,63 @@ def _fold(stack: list[tuple[int, bytes, bool]]) -> bytes:
     return out
 
 
-def _check_columns(report: Report, seq: int, leaf: bytes, columns: list) -> None:
+def _check_columns(report: Report, seq: int, leaf: bytes, columns: list) -> str | None:
+    """Report a column that says something else than the leaf; the leaf's subject (its keyed hash)."""
     try:
         body = json.loads(leaf)
     except ValueError:
         report.problem("leaf", f"leaf {seq} is not JSON", index=seq)
-        return
+        return None
     expected = columns_of(body) if isinstance(body, dict) else {}
     for column, value in zip(_COLUMNS, columns):
         if expected.get(column) != value:
             report.problem("column", f"leaf {seq}: column {column} says {value!r}, the leaf {expected.get(column)!r}",
                            index=seq)
+            break
+    subject = expected.get("subject_hash")
+    return subject if isinstance(subject, str) else None
+
+
+class _SubjectIndex:
+    """The subject index's rows below the integrated size, in leaf order, checked against the leaves as
+    they stream past: each integrated leaf about a subject has exactly its one row, and no other leaf has
+    any. A row missing hides the leaf from that person's record and from the auditor's trace."""
+
+    def __init__(self, conn, report: Report):
+        self.report = report
+        self.rows = iter(conn.execution_options(read_only=True, stream_results=True, yield_per=5000).execute(
+            text("SELECT seq, subject_key FROM ledger_subjects WHERE seq < :n ORDER BY seq, subject_key"),
+            {"n": report.integrated}))
+        self.next = next(self.rows, None)
+
+    def check(self, seq: int, subject: str | None) -> None:
+        self._extra_before(seq)
+        found = []
+        while self.next is not None and self.next[0] == seq:
+            found.append(self.next[1])
+            self.next = next(self.rows, None)
+        wanted = [subjects.subject_key(subject)] if subject is not None else []
+        if found == wanted:
             return
+        if not found:
+            self.report.problem("subject_index", f"leaf {seq} is missing from the subject index", index=seq)
+        elif not wanted:
+            self.report.problem("subject_index", f"the subject index lists leaf {seq}, which is about no one",
+                                index=seq)
+        elif len(found) > 1:
+            self.report.problem("subject_index", f"the subject index lists leaf {seq} more than once", index=seq)
+        else:
+            self.report.problem("subject_index", f"the subject index files leaf {seq} under another subject",
+                                index=seq)
+
+    def finish(self) -> None:
+        self._extra_before(None)
+
+    def _extra_before(self, seq: int | None) -> None:
+        while self.next is not None and (seq is None or self.next[0] < seq):
+            self.report.problem("subject_index", f"the subject index lists leaf {self.next[0]}, which is not stored",
+                                index=self.next[0])
+            self.next = next(self.rows, None)
 
 
 def verify_from_checkpoint(note: str, engine: Engine | None = None, extra_keys: list[str] | None = None) -> Report:
