@@ -55,7 +55,7 @@ def _integrate(engine: Engine, max_leaves: int) -> tuple[LedgerCheckpoint | None
         rows = driver_rows(conn, "SELECT seq, leaf, subject_hash FROM ledger_entries WHERE seq >= :size "
                                  "ORDER BY seq LIMIT :m", {"size": size, "m": max_leaves})
         if rows and rows[-1][0] != size + len(rows) - 1:  # cannot happen with dense numbering
-            gap = next(i for i, (seq, _) in enumerate(rows) if seq != size + i)
+            gap = next(i for i, (seq, *_) in enumerate(rows) if seq != size + i)
             log.error("ledger: leaf %d missing; integrating up to it only", size + gap)
             rows = rows[:gap]
         sha256 = hashlib.sha256

@@ -64,6 +64,15 @@ def test_a_deleted_tail_leaf_not_yet_integrated(ledger):
     assert not report.ok and report.first_bad_index == 344
 
 
+def test_the_integrator_stops_at_a_hole_in_the_numbers(ledger):
+    """A leaf deleted before integration: the integrator integrates up to it and signs nothing over it."""
+    _sql(ledger, "DELETE FROM ledger_entries WHERE seq = 342")
+    assert integrate_all() == 342
+    report = verify_log()
+    assert report.integrated == 342 and report.first_bad_index == 342
+    assert report.problems[0]["kind"] == "missing"
+
+
 def test_reordered_leaves(ledger):
     a, b = _leaf(ledger, 10), _leaf(ledger, 11)
     _sql(ledger, "UPDATE ledger_entries SET leaf = :leaf WHERE seq = 10", leaf=b)
