@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -115,15 +116,15 @@ def verify_log(engine: Engine | None = None, extra_keys: list[str] | None = None
             # Read-only: on SQLite a transaction begins with the write lock otherwise (see core.database),
             # and every writer would wait for the whole verification.
             rows = stream.execution_options(read_only=True, stream_results=True, yield_per=5000).execute(text(
-                f"SELECT seq, leaf, {', '.join(_COLUMNS)} FROM ledger_entries ORDER BY seq"))
+                f"SELECT seq, leaf, {_at_text(engine)}, {', '.join(_COLUMNS)} FROM ledger_entries ORDER BY seq"))
             index = _SubjectIndex(index_stream, report)
-            for seq, leaf, *columns in rows:
+            for seq, leaf, at, *columns in rows:
                 report.leaves += 1
                 if seq != expected:
                     report.problem("missing", f"leaves {expected}..{seq - 1} are missing (deleted)", index=expected)
                     expected = seq  # go on: later problems are reported against the stored numbers
                 leaf = bytes(leaf)
-                subject = _check_columns(report, seq, leaf, columns)
+                subject = _check_columns(report, seq, leaf, at, columns)
                 if seq < report.integrated:
                     index.check(seq, subject)
                 value = merkle.leaf_hash(leaf)
@@ -169,8 +170,42 @@ def _fold(stack: list[tuple[int, bytes, bool]]) -> bytes:
     return out
 
 
-def _check_columns(report: Report, seq: int, leaf: bytes, columns: list) -> str | None:
-    """Report a column that says something else than the leaf; the leaf's subject (its keyed hash)."""
+def _at_text(engine: Engine) -> str:
+    """The `at` column in SQLite's stored form, `YYYY-MM-DD HH:MM:SS.ffffff` (UTC), on either store."""
+    if engine.dialect.name == "sqlite":
+        return "at"
+    return "to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"
+
+
+def _leaf_time(value) -> str | None:
+    """A leaf's `at` (RFC 3339, UTC) in the form `_at_text` reads the column in; None if it is not one."""
+    if not isinstance(value, str):
+        return None
+    if len(value) == 27 and value[10] == "T" and value[-1] == "Z":  # as the platform writes it
+        return f"{value[:10]} {value[11:26]}"
+    try:
+        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if at.tzinfo is None:
+        return None
+    return at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _column_time(at: str | None) -> str | None:
+    """`_at_text`'s value with its microseconds: SQLite's column holds them unless a row was written by hand
+    (`2026-11-29 08:00:00`, as revision 0007 copied some)."""
+    if at is None or len(at) == 26:
+        return at
+    try:
+        return datetime.fromisoformat(at).strftime("%Y-%m-%d %H:%M:%S.%f")
+    except ValueError:
+        return at
+
+
+def _check_columns(report: Report, seq: int, leaf: bytes, at: str, columns: list) -> str | None:
+    """Report a column that says something else than the leaf (the time too: the citizen's record and the
+    trace show it, and monitoring windows by it); the leaf's subject (its keyed hash)."""
     try:
         body = json.loads(leaf)
     except ValueError:
@@ -182,6 +217,10 @@ def _check_columns(report: Report, seq: int, leaf: bytes, columns: list) -> str 
             report.problem("column", f"leaf {seq}: column {column} says {value!r}, the leaf {expected.get(column)!r}",
                            index=seq)
             break
+    else:
+        leaf_at = body.get("at") if isinstance(body, dict) else None
+        if _leaf_time(leaf_at) != _column_time(at):
+            report.problem("column", f"leaf {seq}: column at says {at!r}, the leaf {leaf_at!r}", index=seq)
     subject = expected.get("subject_hash")
     return subject if isinstance(subject, str) else None
 

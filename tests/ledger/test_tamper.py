@@ -3,6 +3,8 @@ checkpoint exposes a history rewritten from scratch (even one re-signed with the
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 from sqlalchemy import text
 
@@ -119,6 +121,23 @@ def test_an_exchange_calls_audit_columns_must_say_what_its_leaf_says(ledger, col
     _sql(ledger, f"UPDATE ledger_entries SET {column} = {value} WHERE seq = {seqs[1]}")
     report = verify_log()
     assert not report.ok and report.first_bad_index == seqs[1] and report.problems[0]["kind"] == "column"
+
+
+def test_a_time_column_that_no_longer_matches_its_leaf(ledger):
+    """The citizen's record and the trace show the `at` column and monitoring windows by it: a call or an
+    event moved in time (out of working hours, say) is found, on either store's column type."""
+    seqs = _calls(2)
+    integrate_all()
+    assert verify_log().ok
+    with ledger.connect() as conn:
+        call_at, event_at = (conn.execute(text("SELECT at FROM ledger_entries WHERE seq = :s"), {"s": s}).scalar_one()
+                             for s in (seqs[0], 30))
+    for seq, at in ((seqs[0], call_at), (30, event_at)):
+        moved = (datetime.fromisoformat(at) if isinstance(at, str) else at) + timedelta(hours=3)
+        _sql(ledger, "UPDATE ledger_entries SET at = :at WHERE seq = :s", at=moved, s=seq)
+    report = verify_log()
+    assert [(p["kind"], p["index"]) for p in report.problems] == [("column", 30), ("column", seqs[0])]
+    assert "column at" in report.problems[0]["message"]
 
 
 def test_a_governance_event_cannot_pass_for_a_call(ledger):
