@@ -37,11 +37,16 @@ def set_native_name(name: str) -> None:
 
 
 def start_daemon(target: Callable[..., object], name: str, *args) -> threading.Thread:
-    """Start `target(*args)` in a daemon thread called `name` (for Python and for the kernel)."""
+    """Start `target(*args)` in a daemon thread called `name` (for Python and for the kernel); returns once
+    the kernel has the name, so whatever looks at the thread next sees it by name."""
+    named = threading.Event()
+
     def run() -> None:
         set_native_name(name)
+        named.set()
         target(*args)
 
     thread = threading.Thread(target=run, name=name, daemon=True)
     thread.start()
+    named.wait(5)
     return thread
