@@ -101,8 +101,8 @@ def _write(engine: Engine, size: int, extension: tree.Extension, indexed: list[t
                 return False
             tree.store_rows(cursor.executemany, mark, extension)
             if indexed:
-                (cursor.executemany if sqlite else copy_executemany(cursor))(subjects.INSERT_SQL.format(mark=mark),
-                                                                             indexed)
+                insert = cursor.executemany if sqlite else copy_executemany(cursor)
+                insert(subjects.INSERT_SQL.format(mark=mark), indexed)
             cursor.execute(f"INSERT INTO ledger_keys (key_id, verifier_key, created_at) VALUES ({mark}, {mark}, {mark}) "
                            "ON CONFLICT (key_id) DO NOTHING",
                            (key_id, verifier_key, stamp))

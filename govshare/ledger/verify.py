@@ -177,30 +177,23 @@ def _at_text(engine: Engine) -> str:
     return "to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"
 
 
-def _leaf_time(value) -> str | None:
-    """A leaf's `at` (RFC 3339, UTC) in the form `_at_text` reads the column in; None if it is not one."""
+def _utc_text(value) -> str | None:
+    """A time as `YYYY-MM-DD HH:MM:SS.ffffff` (UTC), the form `_at_text` reads the column in: a leaf's
+    RFC 3339 `at`, or the column's value (naive: UTC; without microseconds if a row was written by hand,
+    as revision 0007 copied some). None if it is not a time."""
     if not isinstance(value, str):
         return None
-    if len(value) == 27 and value[10] == "T" and value[-1] == "Z":  # as the platform writes it
+    if len(value) == 26:  # the column, as the platform writes it
+        return value
+    if len(value) == 27 and value[10] == "T" and value[-1] == "Z":  # a leaf's, as the platform writes it
         return f"{value[:10]} {value[11:26]}"
     try:
         at = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    if at.tzinfo is None:
-        return None
-    return at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
-def _column_time(at: str | None) -> str | None:
-    """`_at_text`'s value with its microseconds: SQLite's column holds them unless a row was written by hand
-    (`2026-11-29 08:00:00`, as revision 0007 copied some)."""
-    if at is None or len(at) == 26:
-        return at
-    try:
-        return datetime.fromisoformat(at).strftime("%Y-%m-%d %H:%M:%S.%f")
-    except ValueError:
-        return at
+    if at.tzinfo is not None:
+        at = at.astimezone(timezone.utc)
+    return at.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def _check_columns(report: Report, seq: int, leaf: bytes, at: str, columns: list) -> str | None:
@@ -219,7 +212,7 @@ def _check_columns(report: Report, seq: int, leaf: bytes, at: str, columns: list
             break
     else:
         leaf_at = body.get("at") if isinstance(body, dict) else None
-        if _leaf_time(leaf_at) != _column_time(at):
+        if _utc_text(leaf_at) != _utc_text(at):
             report.problem("column", f"leaf {seq}: column at says {at!r}, the leaf {leaf_at!r}", index=seq)
     subject = expected.get("subject_hash")
     return subject if isinstance(subject, str) else None
